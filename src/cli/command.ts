@@ -1,0 +1,25 @@
+/**
+ * How a command module plugs in: `register(program, exit, io)`. `action()` wraps a handler so it returns an
+ * exit code instead of exiting, and gets a ready `CliContext`.
+ */
+import type { Command } from 'commander';
+import { type CliContext, makeContext, type Output } from './context.js';
+
+export type Register = (program: Command, exit: { code: number }, io: Output) => void;
+
+/**
+ * Wrap a command handler. The handler receives the context and commander's positional args + options,
+ * and returns the exit code (or nothing for 0).
+ */
+export function action<A extends unknown[]>(
+  exit: { code: number },
+  io: Output,
+  handler: (ctx: CliContext, ...args: A) => Promise<number | undefined> | number | undefined,
+): (...args: unknown[]) => Promise<void> {
+  return async (...args: unknown[]) => {
+    const cmd = args[args.length - 1] as Command;
+    const ctx = makeContext(cmd, io);
+    const code = await handler(ctx, ...(args.slice(0, -1) as A));
+    exit.code = code ?? 0;
+  };
+}

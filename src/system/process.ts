@@ -1,0 +1,151 @@
+/**
+ * Child processes nightshift starts (twins, canaries, managed production): each in its own process group,
+ * tracked by pid, and killed by group — SIGTERM, then SIGKILL after a grace period — on every exit path,
+ * including SIGINT/SIGTERM of nightshift itself.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** Env var a child reads to exit when the given pid (its launcher) is gone: no orphans after a kill -9. */
+export const WATCH_PID_ENV = 'NIGHTSHIFT_WATCH_PID';
+
+export interface Spawned {
+  pid: number;
+  child: ChildProcess;
+  /** resolves with the exit code (or 128+signal) once the process has exited */
+  exited: Promise<number>;
+  exitCode(): number | undefined;
+  stop(graceMs?: number): Promise<void>;
+}
+
+const live = new Set<number>();
+let hooksInstalled = false;
+
+function installExitHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  process.on('exit', () => {
+    for (const pid of live) killGroup(pid, 'SIGKILL');
+  });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      for (const pid of live) killGroup(pid, 'SIGTERM');
+      // Re-raise the default behaviour after cleanup: exit with 128 + signal number.
+      process.exit(128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const)[sig]);
+    });
+  }
+}
+
+export function killGroup(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    try {
+      process.kill(pid, signal);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+export function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface SpawnOptions {
+  env?: Record<string, string>;
+  logPath?: string;
+  cwd?: string;
+  /** Keep running after nightshift exits (managed production). Default false: the child dies with us. */
+  detachedLifetime?: boolean;
+}
+
+export function spawnGroup(argv: string[], opts: SpawnOptions = {}): Spawned {
+  installExitHooks();
+  const [cmd, ...args] = argv;
+  if (!cmd) throw new Error('spawnGroup: empty argv');
+  let out: number | 'ignore' = 'ignore';
+  if (opts.logPath) {
+    mkdirSync(dirname(opts.logPath), { recursive: true });
+    out = openSync(opts.logPath, 'a');
+  }
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), ...(opts.env ?? {}) };
+  if (!opts.detachedLifetime) env[WATCH_PID_ENV] = String(process.pid);
+  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', out, out], env, cwd: opts.cwd });
+  if (typeof out === 'number') closeSync(out);
+  const pid = child.pid;
+  if (pid === undefined) {
+    throw new Error(`could not start ${cmd}: ${child.exitCode ?? 'spawn failed'}`);
+  }
+  if (!opts.detachedLifetime) live.add(pid);
+  else child.unref();
+  let code: number | undefined;
+  const exited = new Promise<number>((resolve) => {
+    child.once('exit', (c, sig) => {
+      code = c ?? 128 + (sig ? signalNumber(sig) : 0);
+      live.delete(pid);
+      resolve(code);
+    });
+    child.once('error', () => {
+      code = 127;
+      live.delete(pid);
+      resolve(127);
+    });
+  });
+  return {
+    pid,
+    child,
+    exited,
+    exitCode: () => code,
+    stop: async (graceMs = 5000) => {
+      await stopGroup(pid, graceMs, code === undefined ? exited : undefined);
+      live.delete(pid);
+    },
+  };
+}
+
+/** SIGTERM the group, wait up to graceMs for it to go, then SIGKILL. Works for pids we did not spawn (recovery). */
+export async function stopGroup(pid: number, graceMs = 5000, exited?: Promise<unknown>): Promise<void> {
+  if (!groupAlive(pid)) return;
+  killGroup(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (groupAlive(pid) && Date.now() < deadline) {
+    await Promise.race([exited ?? new Promise((r) => setTimeout(r, 50)), new Promise((r) => setTimeout(r, 50))]);
+  }
+  if (groupAlive(pid)) killGroup(pid, 'SIGKILL');
+  const hardDeadline = Date.now() + 2000;
+  while (groupAlive(pid) && Date.now() < hardDeadline) await new Promise((r) => setTimeout(r, 20));
+}
+
+function signalNumber(sig: NodeJS.Signals): number {
+  const table: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+  return table[sig] ?? 0;
+}
+
+/**
+ * In a child: exit when the pid in NIGHTSHIFT_WATCH_PID is gone (the launcher was killed, even by SIGKILL).
+ * Polls once a second; the timer is unref'd so it never keeps the process alive by itself.
+ */
+export function exitWithWatchedParent(onGone: () => void, env: NodeJS.ProcessEnv = process.env): void {
+  const watched = Number(env[WATCH_PID_ENV]);
+  if (!Number.isInteger(watched) || watched <= 0) return;
+  const timer = setInterval(() => {
+    try {
+      process.kill(watched, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') {
+        clearInterval(timer);
+        onGone();
+      }
+    }
+  }, 1000);
+  timer.unref();
+}
