@@ -96,6 +96,11 @@ const targetSchema = z.strictObject({
   env: z.record(z.string(), z.string()).default({}),
   config: z.record(z.string(), engineValue).default({ gpu_memory_utilization: 0.9, max_num_seqs: 256 }),
   log_file: z.string().optional(),
+  /**
+   * The twin only: its --time-scale. Instances are launched with it, and durations the probe measures are
+   * divided by it, so reports and analysis see model time whatever the scale.
+   */
+  time_scale: z.number().positive().max(1).default(1),
   production: z
     .strictObject({
       mode: z.enum(['managed', 'systemd', 'command']).default('managed'),
