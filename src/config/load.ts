@@ -60,7 +60,7 @@ export function parseConfigText(text: string, file = 'nightshift.yaml'): Config 
       doc.errors.map((e) => ({
         path: '(yaml)',
         message: e.message.split('\n')[0] ?? 'invalid YAML',
-        line: e.linePos?.[0]?.line,
+        line: lineCounter.linePos(e.pos[0]).line,
       })),
     );
   }

@@ -116,13 +116,13 @@ export function spawnGroup(argv: string[], opts: SpawnOptions = {}): Spawned {
 export async function stopGroup(pid: number, graceMs = 5000, exited?: Promise<unknown>): Promise<void> {
   if (!groupAlive(pid)) return;
   killGroup(pid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (groupAlive(pid) && Date.now() < deadline) {
+  const deadline = performance.now() + graceMs;
+  while (groupAlive(pid) && performance.now() < deadline) {
     await Promise.race([exited ?? new Promise((r) => setTimeout(r, 50)), new Promise((r) => setTimeout(r, 50))]);
   }
   if (groupAlive(pid)) killGroup(pid, 'SIGKILL');
-  const hardDeadline = Date.now() + 2000;
-  while (groupAlive(pid) && Date.now() < hardDeadline) await new Promise((r) => setTimeout(r, 20));
+  const hardDeadline = performance.now() + 2000;
+  while (groupAlive(pid) && performance.now() < hardDeadline) await new Promise((r) => setTimeout(r, 20));
 }
 
 function signalNumber(sig: NodeJS.Signals): number {
