@@ -9,12 +9,22 @@ export type { Logger };
 
 export function createLogger(opts: { verbose?: boolean; tty?: boolean; level?: string } = {}): Logger {
   const level = opts.level ?? (opts.verbose ? 'debug' : 'info');
-  const redact = { paths: ['*.api_key', '*.apiKey', '*.authorization', 'headers.authorization'], censor: '(redacted)' };
+  const secretKeys = ['api_key', 'apiKey', 'authorization', 'Authorization'];
+  const redact = {
+    paths: [...secretKeys, ...secretKeys.map((k) => `*.${k}`), '*.headers.authorization'],
+    censor: '(redacted)',
+  };
   const tty = opts.tty ?? process.stderr.isTTY;
   if (tty) {
     return pino(
       { level, redact },
-      pretty({ destination: 2, colorize: true, sync: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss' }),
+      pretty({
+        destination: 2,
+        colorize: !process.env.NO_COLOR,
+        sync: true,
+        ignore: 'pid,hostname',
+        translateTime: 'HH:MM:ss',
+      }),
     );
   }
   return pino({ level, redact, base: { name: 'nightshift' } }, pino.destination({ dest: 2, sync: true }));
