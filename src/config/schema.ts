@@ -5,6 +5,18 @@
 import { z } from 'zod';
 import { isValidZone, parseDuration, parseHhmm, parseWindow } from '../core/time.js';
 
+const durationText = z.string().refine(
+  (s) => {
+    try {
+      parseDuration(s);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected a duration like 30s, 10m, 4h, 7d' },
+);
+
 const duration = (def: string) =>
   z
     .string()
@@ -72,8 +84,9 @@ export const domainOptionsSchema = z.strictObject({
   concurrency: positiveInt.optional(),
   max_concurrency: positiveInt.optional(),
   rate: z.number().positive().optional(),
-  duration: duration('0s').optional(),
-  timeout: duration('0s').optional(),
+  // No default here (a default inside .optional() would fill "0s" into every configured domain).
+  duration: durationText.optional(),
+  timeout: durationText.optional(),
   prompt_tokens: positiveInt.optional(),
   max_tokens: positiveInt.optional(),
 });

@@ -13,6 +13,8 @@ export interface Evidence {
   lineNo?: number;
   /** classified kind, e.g. startup_oom_free_memory, runtime_oom, preemption, engine_dead */
   kind?: string;
+  /** startup_oom_kv_capacity: the longest context the engine said would fit (vLLM's own estimate) */
+  estimatedMaxModelLen?: number;
 }
 
 /** A live engine config, as knob values (`max_num_seqs: 256`). Knob names are the engine's, snake_case. */

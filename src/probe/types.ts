@@ -40,6 +40,8 @@ export interface ProbeResult extends RequestSample {
 export interface ProbeClient {
   readonly baseUrl: string;
   readonly model: string;
+  /** model time per real time (the twin's scale; 1 for real engines): the client divides durations by it */
+  readonly timeScale?: number;
   request(req: ProbeRequest, signal?: AbortSignal): Promise<ProbeResult>;
   /** GET a path (health, models); resolves with status and body text, never throws on HTTP status */
   get(path: string, signal?: AbortSignal): Promise<{ status: number; body: string; error?: ErrorClass }>;
@@ -69,11 +71,14 @@ export interface LoadSpec {
   /** optional check of each result (correctness): sets sample.passed */
   check?(i: number, result: ProbeResult): boolean;
   onProgress?(done: number, total: number): void;
+  /** SLO for goodput (default probe/load.ts DEFAULT_SLO: TTFT ≤ 500 ms, ITL ≤ 50 ms) */
+  slo?: Slo;
 }
 
 export interface LoadResult {
   samples: ProbeResult[];
-  /** measured wall time of the run (warm-up excluded), ms */
+  /** measured wall time of the run (warm-up excluded), real ms; the summary's rates use it divided by the
+   * client's time scale, like the latencies */
   elapsedMs: number;
   summary: Summary;
 }

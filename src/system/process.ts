@@ -21,6 +21,16 @@ export interface Spawned {
 
 const live = new Set<number>();
 let hooksInstalled = false;
+/** false once a long-running owner (the daemon) shuts itself down on signals; see `ownSignalExit`. */
+let exitOnSignal = true;
+
+/**
+ * For a long-running process that handles SIGINT/SIGTERM itself (the daemon: abort the cycle, stop managed
+ * production, then exit): our children are still SIGTERMed by group on the signal, but we do not exit for it.
+ */
+export function ownSignalExit(): void {
+  exitOnSignal = false;
+}
 
 function installExitHooks(): void {
   if (hooksInstalled) return;
@@ -31,6 +41,7 @@ function installExitHooks(): void {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(sig, () => {
       for (const pid of live) killGroup(pid, 'SIGTERM');
+      if (!exitOnSignal) return;
       // Re-raise the default behaviour after cleanup: exit with 128 + signal number.
       process.exit(128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const)[sig]);
     });

@@ -22,6 +22,12 @@ export interface KnobSpec {
   values?: readonly string[];
   default?: number | string | boolean;
   description: string;
+  /** bool knobs: the flag that turns it off (vLLM: --no-enable-prefix-caching); absent = omit the flag when false */
+  falseFlag?: string;
+  /** false: the engine accepts it and nightshift renders it, but the tuner never changes it (block_size, enforce_eager) */
+  tuned?: boolean;
+  /** the upper bound is the model's own maximum (max_model_len); `max` is only the widest any catalogue model allows */
+  maxFromModel?: boolean;
 }
 
 export interface LaunchSpec {
@@ -33,6 +39,8 @@ export interface Engine {
   /** "vllm", "llama-server", ... */
   name: string;
   knobs: KnobSpec[];
+  /** Flags the adapter renders and checks but the tuner never changes (vLLM: block_size, enforce_eager). */
+  settings?: KnobSpec[];
   /** argv + env to start one instance with this config on this port; `launch` is the configured command prefix */
   launch(opts: {
     launch: string[];
@@ -41,7 +49,11 @@ export interface Engine {
     config: EngineConfig;
     port: number;
     host?: string;
+    /** the twin only: `--time-scale S`, appended when < 1 (config target.time_scale) */
+    timeScale?: number;
   }): LaunchSpec;
+  /** Path that answers 200 once the engine serves (vLLM, llama-server: /health; Ollama: /). Default /health. */
+  healthPath?: string;
   /** Known fatal startup lines (vLLM's OOM messages, ...). */
   startupFailure(logLine: string): Evidence | undefined;
   /** Runtime OOM lines. */
@@ -66,6 +78,11 @@ export interface Instance {
   exited(): boolean;
 }
 
+export interface ApplyOptions {
+  /** how long to wait for production to turn healthy (the caller's choice, e.g. canary.restore_sla_s) */
+  timeoutMs?: number;
+}
+
 export interface ApplyResult {
   ok: boolean;
   /** measured time from apply to healthy (or to the failure) */
@@ -77,8 +94,10 @@ export interface ApplyResult {
 export interface Production {
   mode: 'managed' | 'systemd' | 'command';
   current(): Promise<EngineConfig>;
-  apply(config: EngineConfig): Promise<ApplyResult>;
+  apply(config: EngineConfig, opts?: ApplyOptions): Promise<ApplyResult>;
   health(): Promise<boolean>;
   /** Quiesced canaries: stop production (returns when stopped). Not every mode can; those throw. */
   stop(): Promise<void>;
+  /** Quiesced canaries: start production again with its current config and wait until healthy. */
+  start?(opts?: ApplyOptions): Promise<ApplyResult>;
 }

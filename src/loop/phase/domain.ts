@@ -25,10 +25,14 @@ export interface DomainContext {
   signal: AbortSignal;
   log: Logger;
   progress(done: number, total: number): void;
+  /** the target's engine (config target.engine) when known: domains send engine-specific fields only where understood */
+  engine?: string;
 }
 
 export interface Domain {
   name: string;
   description: string;
+  /** the options the domain uses when the config names none (documentation; `phase show --defaults`) */
+  defaults?: Partial<DomainOptions>;
   run(ctx: DomainContext): Promise<DomainResult>;
 }

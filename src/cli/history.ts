@@ -1,0 +1,61 @@
+/** `nightshift history`: the cycles, one row each, newest last. */
+import { UsageError } from '../core/errors.js';
+import { readCycles } from '../loop/cycle-record.js';
+import { action, type Register } from './command.js';
+import { printJson } from './context.js';
+import { table } from './loop-app.js';
+
+export const registerHistory: Register = (program, exit, io) => {
+  program
+    .command('history')
+    .description('Table of loop cycles (autonomous_loop/cycles.jsonl), newest last')
+    .option('-n, --limit <n>', 'how many of the latest cycles', '14')
+    .option('--json', 'print the records as JSON')
+    .action(
+      action(exit, io, (ctx, opts: { limit: string }) => {
+        const limit = Number(opts.limit);
+        if (!Number.isInteger(limit) || limit <= 0)
+          throw new UsageError(`history: --limit expects a positive integer, found "${opts.limit}"`);
+        const cycles = readCycles(ctx.paths, (m) => ctx.log.warn(m)).slice(-limit);
+        if (ctx.json) {
+          printJson(io, cycles);
+          return 0;
+        }
+        if (cycles.length === 0) {
+          io.out(`no cycles yet in ${ctx.paths.cyclesLedger()}`);
+          return 0;
+        }
+        const rows = cycles.map((c) => [
+          c.cycle_id,
+          String(c.exit_code),
+          c.mode,
+          c.phase_status,
+          c.analysis_status,
+          String(c.degradation_signals),
+          c.escalations_armed.join(',') || '-',
+          c.config_tuning_status ?? '-',
+          c.promotion_id ?? '-',
+          c.validation.map((v) => `${v.promotion_id}:${v.outcome}`).join(',') ||
+            (c.paused_before ? `paused before ${c.paused_before}` : c.recovery ? 'recovered' : '-'),
+        ]);
+        io.out(
+          table(
+            [
+              'cycle',
+              'exit',
+              'mode',
+              'phase',
+              'analysis',
+              'signals',
+              'armed',
+              'tuning',
+              'promotion',
+              'validation/notes',
+            ],
+            rows,
+          ),
+        );
+        return 0;
+      }),
+    );
+};

@@ -1,0 +1,64 @@
+/** `nightshift run`: one loop cycle; prints the cycle record and exits 0 healthy, 1 degraded, 2 fixed. */
+import type { CycleRecord } from '../loop/cycle-record.js';
+import { action, type Register } from './command.js';
+import { printJson } from './context.js';
+import { appFor } from './loop-app.js';
+
+const EXIT_WORDS: Record<number, string> = { 0: 'healthy', 1: 'degraded', 2: 'fixed' };
+
+export function renderCycle(r: CycleRecord): string {
+  const lines = [`cycle ${r.cycle_id} (${r.mode}) — exit ${r.exit_code} ${EXIT_WORDS[r.exit_code] ?? ''}`];
+  const row = (k: string, v: string) => lines.push(`  ${k.padEnd(11)} ${v}`);
+  if (r.recovery) {
+    const killed = r.recovery.killed.filter((k) => k.was_running).map((k) => k.pid);
+    const prod =
+      r.recovery.production.action === 'restored'
+        ? `production restored (${r.recovery.production.ok ? 'healthy' : `FAILED: ${r.recovery.production.error ?? ''}`})`
+        : r.recovery.production.reason;
+    row(
+      'recovery',
+      `${r.recovery.cycles.join(', ')} died; killed ${killed.length ? killed.join(', ') : 'nothing'}; ${prod}`,
+    );
+  }
+  if (r.paused_before) row('paused', `stopped before ${r.paused_before} (\`nightshift resume\` lifts it)`);
+  row(
+    'PHASE',
+    r.phase_epoch_id
+      ? `${r.phase_epoch_id} ${r.phase_status}${r.phase_duration_s !== null ? ` in ${r.phase_duration_s} s` : ''}`
+      : r.phase_status,
+  );
+  row(
+    'analysis',
+    `${r.analysis_status}${r.degradation_signals ? `: ${r.degradation_signals} degradation signals` : ''}`,
+  );
+  for (const v of r.validation) row('validation', `${v.promotion_id} ${v.outcome}: ${v.reason}`);
+  row('escalation', r.escalations_armed.length ? `armed: ${r.escalations_armed.join(', ')}` : 'none armed');
+  if (r.config_tuning_triggered || r.config_tuning_status) {
+    const trig = r.config_tuning_trigger
+      ? `${r.config_tuning_trigger.kind} (${r.config_tuning_trigger.severity}): `
+      : '';
+    const prom = r.promotion_id ? ` → ${r.promotion_id}${r.config_tuning_promoted ? ' promoted' : ''}` : '';
+    row('tuning', `${trig}${r.config_tuning_status ?? '-'}${prom}`);
+  }
+  if (r.circuit_open.length)
+    row('CIRCUIT', `OPEN for ${r.circuit_open.join(', ')} — \`nightshift breaker reset KIND\``);
+  if (r.production_healthy !== null) row('production', r.production_healthy ? 'healthy' : 'NOT HEALTHY');
+  for (const e of r.errors) row('error', e);
+  row('took', `${r.total_duration_s} s`);
+  return lines.join('\n');
+}
+
+export const registerRun: Register = (program, exit, io) => {
+  program
+    .command('run')
+    .description('Run one loop cycle: PHASE, analysis, validation, escalation, tuning (what the nightly timer starts)')
+    .option('--json', 'print the cycle record as JSON')
+    .action(
+      action(exit, io, async (ctx) => {
+        const record = await appFor(ctx).cycle();
+        if (ctx.json) printJson(io, record);
+        else io.out(renderCycle(record));
+        return record.exit_code;
+      }),
+    );
+};

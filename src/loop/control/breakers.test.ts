@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { tempState } from '../../../test/support/state.js';
+import { nextBreaker, openBreakers, readBreakers, recordTuningOutcome, resetBreaker } from './breakers.js';
+
+const fail = (ref: string) => ({ kind: 'not_fixed' as const, ref, why: 'no_improvement' });
+
+describe('circuit breakers', () => {
+  it('opens after the threshold of consecutive runs that did not fix it', () => {
+    let b = nextBreaker(undefined, fail('r1'), 3, 1).breaker;
+    b = nextBreaker(b, fail('r2'), 3, 2).breaker;
+    const third = nextBreaker(b, fail('r3'), 3, 3);
+    expect(third.opened).toBe(true);
+    expect(third.breaker).toMatchObject({ state: 'open', failures: 3, recent: ['r1', 'r2', 'r3'], opened_at: 3 });
+  });
+
+  it('a fix in between restarts the count', () => {
+    let b = nextBreaker(undefined, fail('r1'), 3, 1).breaker;
+    b = nextBreaker(b, fail('r2'), 3, 2).breaker;
+    b = nextBreaker(b, { kind: 'fixed', ref: 'p1' }, 3, 3).breaker;
+    expect(nextBreaker(b, fail('r4'), 3, 4).breaker).toMatchObject({ state: 'closed', failures: 1 });
+  });
+
+  it('a deferred night does not count', () => {
+    const b = nextBreaker(undefined, fail('r1'), 3, 1).breaker;
+    expect(nextBreaker(b, { kind: 'no_run' }, 3, 2).breaker.failures).toBe(1);
+  });
+
+  it('an open breaker stays open until reset', () => {
+    const paths = tempState();
+    for (const r of ['a', 'b', 'c']) recordTuningOutcome(paths, 'act', 'oom', fail(r), 3, 1);
+    recordTuningOutcome(paths, 'act', 'oom', { kind: 'fixed', ref: 'p' }, 3, 2);
+    expect(openBreakers(readBreakers(paths))).toEqual(['oom']);
+    resetBreaker(paths, 'act', 'oom');
+    expect(openBreakers(readBreakers(paths))).toEqual([]);
+  });
+});

@@ -1,0 +1,173 @@
+/**
+ * Crash recovery, the pure part: from what the dead cycles left open in the journal, decide what to undo.
+ * Leftover canaries are killed by process group; production is restored to the last healthy config whenever a
+ * canary was running (a quiesced canary stops production) or a promotion had begun and not ended.
+ */
+import { describeError } from '../core/errors.js';
+import type { EngineConfig } from '../core/types.js';
+import type { StatePaths } from '../store/paths.js';
+import type { Clock } from '../system/clock.js';
+import type { Logger } from '../system/log.js';
+import { groupAlive, stopGroup } from '../system/process.js';
+import type { Production } from '../targets/engine.js';
+import { readProduction } from '../targets/production/state.js';
+import type { RecoveryRecord } from './cycle-record.js';
+import type { Journal, Unfinished } from './journal.js';
+import { readPromotion, updatePromotionState } from './tuning/promotion.js';
+
+export interface RecoveryPlan {
+  /** the dead cycles this plan recovers */
+  cycles: string[];
+  /** the steps they were in when they died */
+  died_in: string[];
+  /** canary process groups to kill */
+  kill: { pid: number; port?: number }[];
+  /**
+   * restore production: to the config a half-done promotion replaced, or (`current` undefined config) to the
+   * config production last ran healthy, read from production at the edge
+   */
+  restore?: { config?: EngineConfig; why: string };
+  /**
+   * promotions begun and not ended, with the state they take once production is back on the previous config:
+   * `restored` for a promotion, `rolled_back` for a rollback that was under way
+   */
+  promotions: { promotion_id: string; state: 'restored' | 'rolled_back' }[];
+}
+
+/** The config a promotion_begin record says production ran before (the tuning stage names it `previous`). */
+export function previousConfigOf(data: Record<string, unknown>): EngineConfig | undefined {
+  for (const key of ['previous_config', 'previous', 'from']) {
+    const v = data[key];
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v as EngineConfig;
+  }
+  return undefined;
+}
+
+export function planRecovery(unfinished: Unfinished[]): RecoveryPlan | undefined {
+  if (unfinished.length === 0) return undefined;
+  const kill = unfinished.flatMap((u) => u.canaries);
+  const openPromotions = unfinished.flatMap((u) => u.promotions);
+  const promotions = openPromotions
+    .filter((p) => typeof p.promotion_id === 'string' && p.promotion_id.length > 0)
+    .map((p) => ({
+      promotion_id: p.promotion_id as string,
+      state: p.rollback === true ? ('rolled_back' as const) : ('restored' as const),
+    }));
+  const plan: RecoveryPlan = {
+    cycles: unfinished.map((u) => u.cycle_id),
+    died_in: [...new Set(unfinished.flatMap((u) => u.open_steps))],
+    kill,
+    promotions,
+  };
+  // The oldest open promotion's previous config is the last one known healthy before any of them began.
+  const firstOpen = openPromotions[0];
+  const previous = firstOpen ? previousConfigOf(firstOpen) : undefined;
+  if (openPromotions.length > 0) {
+    plan.restore = previous
+      ? { config: previous, why: 'a promotion had begun and not ended' }
+      : { why: 'a promotion had begun and not ended (its previous config was not journaled)' };
+  } else if (kill.length > 0) {
+    plan.restore = { why: 'a canary was running (production may have been stopped for it)' };
+  }
+  return plan;
+}
+
+export interface RecoverDeps {
+  paths: StatePaths;
+  clock: Clock;
+  log: Logger;
+  production: Production;
+  journal: Journal;
+  unfinished: Unfinished[];
+  /** how long a leftover canary gets to exit after SIGTERM before SIGKILL */
+  graceMs?: number;
+}
+
+/** Same knob values, whatever the key order (a missing key and an absent one are the same). */
+export function sameConfig(a: EngineConfig, b: EngineConfig): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+/**
+ * The edge: kill leftover canaries by process group, put production back on the last healthy config (unless
+ * it already runs it, healthy), mark half-done promotions, and journal that the dead cycles are recovered.
+ */
+export async function recover(deps: RecoverDeps): Promise<RecoveryRecord | null> {
+  const { paths, clock, log, production, journal } = deps;
+  const plan = planRecovery(deps.unfinished);
+  if (!plan) return null;
+  log.warn(
+    { cycles: plan.cycles, died_in: plan.died_in, canaries: plan.kill.map((k) => k.pid) },
+    `recovery: cycle ${plan.cycles.join(', ')} died${plan.died_in.length ? ` during ${plan.died_in.join(', ')}` : ''}; undoing what it left`,
+  );
+  const killed: RecoveryRecord['killed'] = [];
+  for (const { pid } of plan.kill) {
+    const wasRunning = groupAlive(pid);
+    if (wasRunning) await stopGroup(pid, deps.graceMs ?? 5000);
+    const gone = !groupAlive(pid);
+    killed.push({ pid, was_running: wasRunning, gone });
+    if (!gone) log.error({ pid }, `recovery: leftover canary group ${pid} survived SIGKILL`);
+    else if (wasRunning) log.warn({ pid }, `recovery: killed leftover canary process group ${pid}`);
+  }
+  let productionOutcome: RecoveryRecord['production'] = { action: 'none', reason: 'nothing to restore' };
+  if (plan.restore) {
+    const target = plan.restore.config ?? readProduction(paths)?.last_healthy_config ?? (await production.current());
+    const [healthy, current] = await Promise.all([production.health(), production.current()]);
+    if (healthy && sameConfig(current, target)) {
+      productionOutcome = {
+        action: 'none',
+        reason: `${plan.restore.why}; production is healthy on the last healthy config already`,
+      };
+    } else {
+      try {
+        const res = await production.apply(target);
+        const ok = res.ok && (await production.health());
+        productionOutcome = {
+          action: 'restored',
+          ok,
+          ms: res.ms,
+          config: target,
+          reason: `${plan.restore.why}; production ${healthy ? 'ran another config' : 'was not healthy'}`,
+          ...(res.ok ? {} : { error: res.evidence?.line ?? 'not healthy after apply' }),
+        };
+        if (ok) log.warn({ ms: res.ms }, 'recovery: production restored to the last healthy config');
+        else log.error({ evidence: res.evidence }, 'recovery: restoring production to the last healthy config failed');
+      } catch (err) {
+        productionOutcome = {
+          action: 'restored',
+          ok: false,
+          ms: 0,
+          config: target,
+          reason: plan.restore.why,
+          error: describeError(err),
+        };
+        log.error(`recovery: restoring production failed: ${describeError(err)}`);
+      }
+    }
+  }
+  const promotionsRestored: string[] = [];
+  for (const p of plan.promotions) {
+    const rec = readPromotion(paths, p.promotion_id);
+    // Only a promotion still in flight is re-marked; one that reached its end state before the crash keeps it.
+    if (rec.state !== 'provisional' && rec.state !== 'proposed' && rec.state !== 'validated') continue;
+    updatePromotionState(
+      paths,
+      p.promotion_id,
+      p.state,
+      `nightshift died mid-${p.state === 'rolled_back' ? 'rollback' : 'promotion'} (cycle ${plan.cycles.join(', ')}); recovery put production back on the previous config`,
+      clock.now(),
+    );
+    promotionsRestored.push(p.promotion_id);
+  }
+  const record: RecoveryRecord = {
+    cycles: plan.cycles,
+    died_in: plan.died_in,
+    killed,
+    production: productionOutcome,
+    promotions_restored: promotionsRestored,
+  };
+  journal.event('recovered', { ...record });
+  return record;
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { decideEscalation, type EscalationConfig } from './escalation.js';
+import type { Flag } from './flags.js';
+import type { Symptom } from './ledger.js';
+
+const H = 3_600_000;
+const NOW = Date.UTC(2026, 10, 29, 3, 0, 0);
+const cfg: EscalationConfig = { windowMs: 24 * H, threshold: 3, ttlMs: 4 * H, mode: 'act' };
+
+function symptom(id: string, ageMs: number, kind = 'latency_regression', severity = 'warning'): Symptom {
+  return { schema: 'nightshift.symptom/v1', id, ts: NOW - ageMs, kind, mode: 'act', meta: { severity } };
+}
+
+function flag(kind: string, setAt: number, expiresAt: number): Flag {
+  return {
+    schema: 'nightshift.flag/v1',
+    kind,
+    set_at: setAt,
+    expires_at: expiresAt,
+    symptom_count: 3,
+    symptom_ids: [],
+    reason: '',
+    severity: 'warning',
+    mode: 'act',
+  };
+}
+
+describe('decideEscalation', () => {
+  it('arms a flag when a kind reaches the threshold inside the window', () => {
+    const d = decideEscalation([symptom('a', 20 * H), symptom('b', 2 * H), symptom('c', 0)], [], NOW, cfg);
+    expect(d.arm).toHaveLength(1);
+    expect(d.arm[0]).toMatchObject({
+      kind: 'latency_regression',
+      set_at: NOW,
+      expires_at: NOW + 4 * H,
+      symptom_count: 3,
+      symptom_ids: ['a', 'b', 'c'],
+      severity: 'warning',
+      reason: '3 latency_regression symptoms in the last 24h (threshold 3)',
+    });
+  });
+
+  it('does not arm below the threshold', () => {
+    expect(decideEscalation([symptom('a', H), symptom('b', 0)], [], NOW, cfg).arm).toEqual([]);
+  });
+
+  it('counts per kind', () => {
+    const mixed = [symptom('a', H), symptom('b', H, 'oom_event'), symptom('c', 0, 'throughput_drop')];
+    expect(decideEscalation(mixed, [], NOW, cfg).arm).toEqual([]);
+  });
+
+  it('uses a true rolling window: a symptom exactly 24 h old has aged out', () => {
+    const d = decideEscalation([symptom('a', 24 * H), symptom('b', H), symptom('c', 0)], [], NOW, cfg);
+    expect(d.arm).toEqual([]);
+  });
+
+  it('is critical when any of the symptoms is critical', () => {
+    const s = [symptom('a', H), symptom('b', H, 'latency_regression', 'critical'), symptom('c', 0)];
+    expect(decideEscalation(s, [], NOW, cfg).arm[0]?.severity).toBe('critical');
+  });
+
+  it('refreshes an armed flag, keeping when it was first set', () => {
+    const s = [symptom('a', 3 * H), symptom('b', 2 * H), symptom('c', 0)];
+    const d = decideEscalation(s, [flag('latency_regression', NOW - 2 * H, NOW + 2 * H)], NOW, cfg);
+    expect(d.arm[0]).toMatchObject({ set_at: NOW, first_set_at: NOW - 2 * H, expires_at: NOW + 4 * H });
+    expect(d.arm[0]?.reason).toContain('refreshed');
+  });
+
+  it('expires flags whose TTL has passed', () => {
+    const d = decideEscalation([], [flag('oom_event', NOW - 5 * H, NOW - H), flag('x', NOW, NOW + H)], NOW, cfg);
+    expect(d.expire).toEqual(['oom_event']);
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * Escalation: for each symptom kind, `threshold` or more symptoms in the rolling window (now − window, now]
+ * arm `flags/escalate_<kind>.json` for `flag_ttl`. Arming an armed flag refreshes it (new set_at and
+ * expires_at, first_set_at kept). A flag whose symptoms have aged out stays armed until its TTL ends, so a
+ * flag armed earlier and still valid keeps counting for the loop. Expired flags are removed.
+ * `decideEscalation` is the pure decision; `evaluateEscalation` reads the ledger and flags and applies it.
+ */
+import type { Config } from '../../config/schema.js';
+import { formatDuration, parseDuration } from '../../core/time.js';
+import { type Mode, schemaId } from '../../core/types.js';
+import type { Warn } from '../../store/atomic.js';
+import type { StatePaths } from '../../store/paths.js';
+import type { Clock } from '../../system/clock.js';
+import { clearFlag, type Flag, readFlags, writeFlag } from './flags.js';
+import { readSymptoms, type Symptom, symptomSeverity } from './ledger.js';
+
+export interface EscalationConfig {
+  windowMs: number;
+  threshold: number;
+  ttlMs: number;
+  mode: Mode;
+}
+
+export function escalationConfig(config: Config, mode: Mode = config.mode): EscalationConfig {
+  return {
+    windowMs: parseDuration(config.escalation.window),
+    threshold: config.escalation.threshold,
+    ttlMs: parseDuration(config.escalation.flag_ttl),
+    mode,
+  };
+}
+
+export interface EscalationDecision {
+  /** flags to write now: newly armed or refreshed */
+  arm: Flag[];
+  /** kinds whose flags have expired and are to be removed */
+  expire: string[];
+}
+
+export function decideEscalation(
+  symptoms: readonly Symptom[],
+  existing: readonly Flag[],
+  now: number,
+  cfg: EscalationConfig,
+): EscalationDecision {
+  const expire = existing.filter((f) => f.expires_at <= now).map((f) => f.kind);
+  const live = new Map(existing.filter((f) => f.expires_at > now).map((f) => [f.kind, f]));
+  const byKind = new Map<string, Symptom[]>();
+  for (const s of symptoms) {
+    if (!(s.ts > now - cfg.windowMs && s.ts <= now)) continue;
+    const list = byKind.get(s.kind) ?? [];
+    list.push(s);
+    byKind.set(s.kind, list);
+  }
+  const arm: Flag[] = [];
+  for (const [kind, list] of [...byKind.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    if (list.length < cfg.threshold) continue;
+    const previous = live.get(kind);
+    const critical = list.some((s) => symptomSeverity(s) === 'critical');
+    arm.push({
+      schema: schemaId('flag') as Flag['schema'],
+      kind,
+      set_at: now,
+      first_set_at: previous ? (previous.first_set_at ?? previous.set_at) : now,
+      expires_at: now + cfg.ttlMs,
+      symptom_count: list.length,
+      symptom_ids: list.map((s) => s.id),
+      reason: `${list.length} ${kind} symptoms in the last ${formatDuration(cfg.windowMs)} (threshold ${cfg.threshold})${previous ? '; refreshed' : ''}`,
+      severity: critical ? 'critical' : 'warning',
+      mode: cfg.mode,
+    });
+  }
+  return { arm, expire };
+}
+
+export interface EscalationResult {
+  /** flags armed or refreshed by this evaluation */
+  armed: Flag[];
+  /** kinds whose expired flags were removed */
+  expired: string[];
+}
+
+export function evaluateEscalation(
+  paths: StatePaths,
+  clock: Clock,
+  config: Config,
+  opts: { mode?: Mode; warn?: Warn } = {},
+): EscalationResult {
+  const cfg = escalationConfig(config, opts.mode);
+  const now = clock.now();
+  const symptoms = readSymptoms(paths, config.timezone, now - cfg.windowMs, now, opts.warn);
+  const decision = decideEscalation(symptoms, readFlags(paths, opts.warn), now, cfg);
+  const armedKinds = new Set(decision.arm.map((f) => f.kind));
+  for (const kind of decision.expire) if (!armedKinds.has(kind)) clearFlag(paths, kind);
+  for (const flag of decision.arm) writeFlag(paths, flag);
+  return { armed: decision.arm, expired: decision.expire };
+}

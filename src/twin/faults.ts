@@ -1,0 +1,94 @@
+/**
+ * Faults file (YAML): a list of faults, each active from `at` (model seconds since the twin started serving,
+ * default 0) until `until` (model seconds, default forever). Faults active at t = 0 also apply to the startup
+ * checks (a memory_hog at 0 is memory used by another process when vLLM starts):
+ *
+ * ```yaml
+ * - { kind: memory_hog, gib: 3, at: 600 }          # another process takes 3 GiB of this GPU
+ * - { kind: leak, mib_per_min: 50 }                 # this process leaks 50 MiB per model minute while active
+ * - { kind: slowdown, factor: 1.4, at: 0, until: 1800 }   # every step takes 1.4× as long (throttling, driver)
+ * - { kind: quality, wrong_fraction: 0.2 }          # 20% of golden answers come back wrong
+ * - { kind: crash, at: 3600 }                       # the engine dies at t = 3600 s
+ * ```
+ * An empty file or `[]` means no faults. A leak keeps what it leaked after `until` (memory is not returned).
+ * The twin re-reads the file when its mtime changes (polled once a second, real time): an invalid file at
+ * startup is an error; an invalid file on reload is a logged warning and the previous faults stay.
+ */
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { UsageError } from '../core/errors.js';
+import { GiB, MiB } from './catalogue.js';
+
+const window = { at: z.number().min(0).default(0), until: z.number().positive().optional() };
+const faultSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('memory_hog'), gib: z.number().min(0), ...window }),
+  z.strictObject({ kind: z.literal('leak'), mib_per_min: z.number().min(0), ...window }),
+  z.strictObject({ kind: z.literal('slowdown'), factor: z.number().positive(), ...window }),
+  z.strictObject({ kind: z.literal('quality'), wrong_fraction: z.number().min(0).max(1), ...window }),
+  z.strictObject({ kind: z.literal('crash'), ...window }),
+]);
+const faultsSchema = z.array(faultSchema);
+
+export type Fault = z.infer<typeof faultSchema>;
+
+export class FaultsError extends UsageError {}
+
+export function parseFaults(text: string, where: string): Fault[] {
+  let raw: unknown;
+  try {
+    raw = parse(text);
+  } catch (err) {
+    throw new FaultsError(`twin: faults file ${where}: not valid YAML (${(err as Error).message.split('\n')[0]})`);
+  }
+  if (raw === null || raw === undefined) return [];
+  const res = faultsSchema.safeParse(raw);
+  if (!res.success) {
+    const issue = res.error.issues[0];
+    const path = issue?.path.length ? issue.path.join('.') : '(top level)';
+    throw new FaultsError(
+      `twin: faults file ${where}: ${path}: ${issue?.message ?? 'invalid'}`,
+      'expected a list of {kind: memory_hog|leak|slowdown|quality|crash, at?, until?, ...}',
+    );
+  }
+  return res.data;
+}
+
+const active = (f: Fault, t: number) => t >= f.at && (f.until === undefined || t < f.until);
+
+/** What the faults amount to at model time t (seconds since start). */
+export interface FaultState {
+  hogBytes: number;
+  leakBytes: number;
+  slowdown: number;
+  wrongFraction: number;
+  crash: boolean;
+}
+
+export function faultStateAt(faults: readonly Fault[], t: number): FaultState {
+  const s: FaultState = { hogBytes: 0, leakBytes: 0, slowdown: 1, wrongFraction: 0, crash: false };
+  for (const f of faults) {
+    if (f.kind === 'leak') {
+      const end = f.until === undefined ? t : Math.min(t, f.until);
+      if (end > f.at) s.leakBytes += ((f.mib_per_min * (end - f.at)) / 60) * MiB;
+      continue;
+    }
+    if (!active(f, t)) continue;
+    if (f.kind === 'memory_hog') s.hogBytes += f.gib * GiB;
+    else if (f.kind === 'slowdown') s.slowdown *= f.factor;
+    else if (f.kind === 'quality') s.wrongFraction = Math.max(s.wrongFraction, f.wrong_fraction);
+    else if (f.kind === 'crash') s.crash = true;
+  }
+  return s;
+}
+
+/** The earliest crash time at or after t, if any (so the engine can schedule it). */
+export function nextCrashAt(faults: readonly Fault[], t: number): number | undefined {
+  let best: number | undefined;
+  for (const f of faults) {
+    if (f.kind !== 'crash') continue;
+    const when = Math.max(f.at, t);
+    if (f.until !== undefined && when >= f.until) continue;
+    if (best === undefined || when < best) best = when;
+  }
+  return best;
+}

@@ -1,0 +1,92 @@
+/**
+ * A/A: nights drawn from one noise model must not alarm, and a real +25% p95 TTFT regression must be caught on
+ * the night it appears. The noise model (documented in the report): per-request latencies lognormal with a 10%
+ * coefficient of variation, a night-level drift of 2% (the whole night a little faster or slower), throughput
+ * moving inversely with that drift, a 0.1% background error rate and a 98% correctness pass rate.
+ */
+import { describe, expect, it } from 'vitest';
+import { configSchema, DOMAIN_NAMES } from '../../src/config/schema.js';
+import { type Rng, seededRng } from '../../src/core/random.js';
+import { isDegraded, judgeNight } from '../../src/loop/analysis/judge.js';
+import { type Night, nightFromReport } from '../../src/loop/analysis/night.js';
+import { judgeConfig } from '../../src/loop/analysis/rules.js';
+import { decideEscalation, escalationConfig } from '../../src/loop/symptoms/escalation.js';
+import type { Symptom } from '../../src/loop/symptoms/ledger.js';
+import { type DomainSpec, memoryNight, noisyDomain } from '../support/records.js';
+
+const DAY = 86_400_000;
+const T0 = Date.UTC(2026, 0, 1, 3, 0, 0);
+const config = configSchema.parse({});
+const cfg = judgeConfig(config);
+const NIGHTS = 160;
+const BASELINE = 7;
+const DRIFT_CV = 0.02;
+
+function domainNight(rng: Rng, index: number, name: string, ttftScale = 1): DomainSpec {
+  const level = Math.exp(rng.normal(0, DRIFT_CV));
+  return noisyDomain(rng, {
+    n: 300,
+    ttftMs: 80 + 60 * index,
+    itlMs: 12 + 2 * index,
+    cv: 0.1,
+    level,
+    ttftScale,
+    tokPerS: 1500 + 100 * index,
+    errorRate: 0.001,
+    ...(name === 'correctness' ? { passRate: 0.98 } : {}),
+    oomEvents: 0,
+  });
+}
+
+function drawNight(seed: number, i: number, inject?: { domain: string; ttftScale: number }): Night {
+  const rng = seededRng(seed).fork(`night-${i}`);
+  const domains: Record<string, DomainSpec> = {};
+  DOMAIN_NAMES.forEach((name, index) => {
+    const scale = inject?.domain === name ? inject.ttftScale : 1;
+    domains[name] = domainNight(rng.fork(name), index, name, scale);
+  });
+  return nightFromReport(memoryNight({ ts: T0 + i * DAY, domains }));
+}
+
+const nights = Array.from({ length: NIGHTS }, (_, i) => drawNight(1234, i));
+
+function judgeAt(i: number, tonight: Night = nights[i] as Night) {
+  return judgeNight(nights.slice(i - BASELINE, i), tonight, cfg);
+}
+
+describe('A/A: one noise model, no regression', () => {
+  it('at most 1% of nights produce any symptom, and escalation never arms', () => {
+    let alarmed = 0;
+    const symptoms: Symptom[] = [];
+    const escalation = escalationConfig(config);
+    let armed = 0;
+    for (let i = BASELINE; i < NIGHTS; i++) {
+      const degraded = judgeAt(i).filter(isDegraded);
+      if (degraded.length > 0) alarmed++;
+      const ts = T0 + i * DAY;
+      degraded.forEach((v, k) =>
+        symptoms.push({ schema: 'nightshift.symptom/v1', id: `${i}-${k}`, ts, kind: v.kind, mode: 'act', meta: {} }),
+      );
+      armed += decideEscalation(symptoms, [], ts + 60_000, escalation).arm.length;
+    }
+    const judged = NIGHTS - BASELINE;
+    expect(alarmed / judged).toBeLessThanOrEqual(0.01);
+    expect(armed).toBe(0);
+  });
+
+  it('every judged night is conclusive', () => {
+    expect(judgeAt(BASELINE).every((v) => v.outcome !== 'inconclusive')).toBe(true);
+  });
+});
+
+describe('injected regression', () => {
+  it.each([20, 55, 90, 125, 150])('+25%% p95 TTFT on one domain is detected on night %i', (i) => {
+    const injected = drawNight(1234, i, { domain: 'interactive', ttftScale: 1.25 });
+    const verdicts = judgeAt(i, injected);
+    const v = verdicts.find((x) => x.domain === 'interactive' && x.metric === 'ttft_ms_p95');
+    expect(v?.outcome).toBe('warning');
+    expect(v?.kind).toBe('latency_regression');
+    const others = verdicts.filter((x) => x.domain !== 'interactive' && isDegraded(x));
+    expect(others).toEqual([]);
+  });
+});
