@@ -46,11 +46,22 @@ describe('daemon', () => {
   it('starts managed production when it is down, and its next cycle is at 03:00 in the zone', async () => {
     const production = new FakeProduction();
     const sig = signals();
-    const d = await startDaemon({ at: '03:00', timezone: 'Europe/Berlin', log: silentLogger, production, signals: sig, cycle: async () => record });
+    const d = await startDaemon({
+      at: '03:00',
+      timezone: 'Europe/Berlin',
+      log: silentLogger,
+      production,
+      signals: sig,
+      cycle: async () => record,
+    });
     expect(production.applied).toBe(1);
     const next = d.nextRun();
     expect(next).toBeDefined();
-    const local = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit' }).format(next);
+    const local = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Europe/Berlin',
+      hour: '2-digit',
+      minute: '2-digit',
+    }).format(next);
     expect(local).toBe('03:00');
     await d.stop('test');
   });

@@ -6,10 +6,11 @@ import { groupAlive, spawnGroup, stopGroup } from './process.js';
 
 const node = process.execPath;
 
+/** Running (a zombie waiting for init to reap it counts as gone). */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
     return false;
   }

@@ -4,7 +4,7 @@
  * including SIGINT/SIGTERM of nightshift itself.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** Env var a child reads to exit when the given pid (its launcher) is gone: no orphans after a kill -9. */
@@ -62,13 +62,42 @@ export function killGroup(pid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
+/**
+ * Whether any process of the group still runs. A zombie (dead, not yet reaped) does not count: in containers
+ * whose init reaps orphans slowly, `kill(-pgid, 0)` keeps succeeding for seconds after the group is gone.
+ */
 export function groupAlive(pid: number): boolean {
   try {
     process.kill(-pid, 0);
-    return true;
   } catch {
     return false;
   }
+  const members = groupMembersFromProc(pid);
+  return members === undefined ? true : members.some((m) => m.state !== 'Z');
+}
+
+/** Linux: the group's members and their states from /proc; undefined where /proc is not readable. */
+function groupMembersFromProc(pgid: number): { pid: number; state: string }[] | undefined {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  const members: { pid: number; state: string }[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited while we looked
+    }
+    // "pid (comm) state ppid pgrp ...": comm may contain spaces and parentheses, so split after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === pgid) members.push({ pid: Number(entry), state: fields[0] ?? '?' });
+  }
+  return members;
 }
 
 export interface SpawnOptions {
