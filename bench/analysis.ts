@@ -1,10 +1,15 @@
 /**
  * `npm run bench:analysis`: 7 baseline nights + tonight × 11 domains × 1,000 per-request samples per metric.
- * Measures (1) the judge alone on nights held in memory — the analysis proper — and (2) the whole `analyze()`
- * stage from the state directory: reading and SHA256-verifying 8 sealed reports, parsing their samples, judging,
- * and the ledger/flag work. Target: the analysis in < 200 ms on one core (Node runs it on one thread).
+ * Measures (1) the judge alone on nights held in memory — the analysis proper — for a healthy night and for a
+ * night where every domain regressed by 30% (every latency verdict then needs its Hodges-Lehmann interval for
+ * its reason), and (2) the whole `analyze()` stage from the state directory: reading and SHA256-verifying 8
+ * sealed reports, parsing their 88,000 sample lines, judging, and the ledger/flag work.
+ * Each figure is given as wall time and as CPU time of this process: on a shared machine the wall time also
+ * counts other processes' turns, the CPU time is what one core spends. Target: the analysis < 200 ms.
+ * Setup writes the reports through the real ReportWriter into /dev/shm when present (its per-line fsync is
+ * free there; the setup is not what is measured).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -26,7 +31,7 @@ const BASELINE_NIGHTS = 7;
 const RUNS = 15;
 const TARGET_MS = 200;
 
-function spec(i: number): NightSpec {
+function spec(i: number, tonightLevel: number): NightSpec {
   const rng = seededRng(2026).fork(`night-${i}`);
   const domains: Record<string, DomainSpec> = {};
   DOMAIN_NAMES.forEach((name, k) => {
@@ -36,7 +41,7 @@ function spec(i: number): NightSpec {
       itlMs: 12 + 2 * k,
       gaps: 8,
       cv: 0.1,
-      level: i === BASELINE_NIGHTS ? 1.3 : Math.exp(rng.normal(0, 0.02)),
+      level: i === BASELINE_NIGHTS ? tonightLevel : Math.exp(rng.normal(0, 0.02)),
       tokPerS: 1500 + 100 * k,
       errorRate: 0.001,
       ...(name === 'correctness' ? { passRate: 0.98 } : {}),
@@ -47,64 +52,83 @@ function spec(i: number): NightSpec {
   return { ts: T0 + i * DAY, domains };
 }
 
-function stats(ms: number[]): { median: number; p90: number; min: number } {
-  const s = [...ms].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))] as number;
-  return { median: at(0.5), p90: at(0.9), min: s[0] as number };
+interface Timing {
+  wall: number;
+  cpu: number;
 }
 
-const fmt = (v: number) => `${v.toFixed(1)} ms`;
+async function timed(fn: () => unknown): Promise<Timing> {
+  const c = process.cpuUsage();
+  const t = performance.now();
+  await fn();
+  const wall = performance.now() - t;
+  const u = process.cpuUsage(c);
+  return { wall, cpu: (u.user + u.system) / 1000 };
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+function line(label: string, runs: Timing[]): string {
+  const wall = median(runs.map((r) => r.wall));
+  const cpu = median(runs.map((r) => r.cpu));
+  return `  ${label.padEnd(34)} median wall ${wall.toFixed(1).padStart(6)} ms   cpu ${cpu.toFixed(1).padStart(6)} ms   ${cpu < TARGET_MS ? 'PASS' : 'FAIL'} (< ${TARGET_MS} ms cpu)`;
+}
 
 async function main(): Promise<void> {
   const config = configSchema.parse({});
-  const specs = Array.from({ length: BASELINE_NIGHTS + 1 }, (_, i) => spec(i));
-
-  // (1) the judge on nights in memory
-  const nights = specs.map((s) => nightFromReport(memoryNight(s)));
-  const tonight = nights[BASELINE_NIGHTS]!;
   const cfg = judgeConfig(config);
-  const judgeMs: number[] = [];
-  let verdicts = 0;
-  let degraded = 0;
-  for (let r = 0; r < RUNS; r++) {
-    const t = performance.now();
-    const vs = judgeNight(nights.slice(0, BASELINE_NIGHTS), tonight, cfg);
-    judgeMs.push(performance.now() - t);
-    verdicts = vs.length;
-    degraded = vs.filter((v) => v.outcome === 'warning' || v.outcome === 'critical').length;
+  const out: string[] = [];
+  let worstJudgeCpu = 0;
+  for (const [label, level] of [
+    ['judge, healthy night', 1],
+    ['judge, every domain +30%', 1.3],
+  ] as const) {
+    const nights = Array.from({ length: BASELINE_NIGHTS + 1 }, (_, i) => nightFromReport(memoryNight(spec(i, level))));
+    const tonight = nights[BASELINE_NIGHTS] as (typeof nights)[number];
+    let summary = '';
+    const runs: Timing[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      runs.push(
+        await timed(() => {
+          const vs = judgeNight(nights.slice(0, BASELINE_NIGHTS), tonight, cfg);
+          summary = `${vs.length} verdicts, ${vs.filter((v) => v.outcome === 'warning' || v.outcome === 'critical').length} degraded`;
+        }),
+      );
+    }
+    worstJudgeCpu = Math.max(worstJudgeCpu, median(runs.map((r) => r.cpu)));
+    out.push(`${line(label, runs)}   [${summary}]`);
   }
 
-  // (2) the whole stage from sealed reports on disk
-  const root = mkdtempSync(join(tmpdir(), 'nightshift-bench-'));
+  const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+  const root = mkdtempSync(join(base, 'nightshift-bench-'));
   try {
     const paths = new StatePaths(root);
-    const w = performance.now();
-    for (const s of specs) writeNight(paths, s);
-    const writeMs = performance.now() - w;
-    const epochId = specs.length > 0 ? `phase_20261108_030000` : '';
-    const stageMs: number[] = [];
+    const specs = Array.from({ length: BASELINE_NIGHTS + 1 }, (_, i) => spec(i, 1.3));
+    const signals = specs.map((s) => writeNight(paths, s));
+    const epochId = (signals[BASELINE_NIGHTS] as (typeof signals)[number]).epoch_id;
+    const runs: Timing[] = [];
     for (let r = 0; r < RUNS; r++) {
       const clock = manualClock(T0 + (BASELINE_NIGHTS + 1) * DAY);
-      const t = performance.now();
-      await analyze({ config, paths, clock, log: silentLogger, epochId, mode: 'act', record: r === 0 });
-      stageMs.push(performance.now() - t);
+      runs.push(
+        await timed(() => analyze({ config, paths, clock, log: silentLogger, epochId, mode: 'act', record: r === 0 })),
+      );
     }
-    const j = stats(judgeMs);
-    const s = stats(stageMs);
-    const samples = DOMAIN_NAMES.length * SAMPLES * (BASELINE_NIGHTS + 1);
-    process.stdout.write(
-      [
-        `bench:analysis — ${BASELINE_NIGHTS} nights + tonight × ${DOMAIN_NAMES.length} domains × ${SAMPLES} samples (${samples} requests, ${verdicts} verdicts, ${degraded} degraded)`,
-        `  judge (in memory)         median ${fmt(j.median)}  p90 ${fmt(j.p90)}  min ${fmt(j.min)}  (${RUNS} runs)`,
-        `  analyze() from disk       median ${fmt(s.median)}  p90 ${fmt(s.p90)}  min ${fmt(s.min)}  first ${fmt(stageMs[0] as number)}`,
-        `  (setup: writing the 8 sealed reports took ${fmt(writeMs)}, not measured)`,
-        `  target < ${TARGET_MS} ms: judge ${j.median < TARGET_MS ? 'PASS' : 'FAIL'}, whole stage ${s.median < TARGET_MS ? 'PASS' : 'FAIL'}`,
-      ].join('\n') + '\n',
+    const first = runs[0] as Timing;
+    out.push(`${line('analyze() from disk, +30% night', runs.slice(1))}   [reads + verifies 8 reports]`);
+    out.push(
+      `  ${'  first run (builds night caches)'.padEnd(34)}        wall ${first.wall.toFixed(1).padStart(6)} ms   cpu ${first.cpu.toFixed(1).padStart(6)} ms   (parses all 88,000 sample lines once)`,
     );
-    if (j.median >= TARGET_MS) process.exitCode = 1;
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+  const requests = DOMAIN_NAMES.length * SAMPLES * (BASELINE_NIGHTS + 1);
+  process.stdout.write(
+    `bench:analysis — ${BASELINE_NIGHTS} nights + tonight × ${DOMAIN_NAMES.length} domains × ${SAMPLES} samples per metric (${requests} requests), ${RUNS} runs each\n${out.join('\n')}\n`,
+  );
+  if (worstJudgeCpu >= TARGET_MS) process.exitCode = 1;
 }
 
 main().catch((err: unknown) => {

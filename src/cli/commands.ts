@@ -1,4 +1,5 @@
 /** Every subcommand module, in the order `--help` lists them. Add a command by adding its register here. */
+import { registerAnalysis } from './analyze.js';
 import type { Register } from './command.js';
 import { registerConfig } from './config.js';
 import { registerEvidence } from './evidence.js';
@@ -14,6 +15,7 @@ export const COMMANDS: Register[] = [
   registerConfig,
   registerLoop,
   registerPhase,
+  registerAnalysis,
   registerTwin,
   registerSimulate,
   registerDemo,

@@ -48,14 +48,18 @@ function describe(ev: FoundEvent): string {
 
 async function scan(ctx: CliContext, files: string[], flags: ScanFlags): Promise<number> {
   if (files.length === 0 && !flags.unit) {
-    throw new UsageError('evidence scan: name a log FILE or a systemd --unit', 'e.g. nightshift evidence scan vllm.log');
+    throw new UsageError(
+      'evidence scan: name a log FILE or a systemd --unit',
+      'e.g. nightshift evidence scan vllm.log',
+    );
   }
   const now = ctx.clock.now();
   const zone = ctx.config.timezone;
   const opts: ScanOptions = { zone, year: DateTime.fromMillis(now, { zone }).year };
   if (flags.year !== undefined) {
     const y = Number(flags.year);
-    if (!Number.isInteger(y) || y < 1970 || y > 9999) throw new UsageError(`evidence: --year "${flags.year}" is not a year`);
+    if (!Number.isInteger(y) || y < 1970 || y > 9999)
+      throw new UsageError(`evidence: --year "${flags.year}" is not a year`);
     opts.year = y;
   }
   if (flags.since !== undefined) opts.sinceMs = parseWhen(flags.since, now, zone, '--since');

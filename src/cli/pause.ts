@@ -32,7 +32,7 @@ export const registerPause: Register = (program, exit, io) => {
           io.out(
             was
               ? `already paused since ${shortTime(was.paused_at, config.timezone)} by ${was.by}: ${was.reason}`
-              : `paused: the loop stops before its next step (a running cycle finishes the step it is in). \`nightshift resume\` lifts it.`,
+              : `paused: the loop stops before its next step (a running PHASE or tuning run is aborted). \`nightshift resume\` lifts it.`,
           );
         return 0;
       }),

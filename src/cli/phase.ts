@@ -8,11 +8,12 @@ import { clockFromEnv } from '../app.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import type { Metrics } from '../core/metrics.js';
 import type { PhaseRecord } from '../core/report.js';
+import { BUILTIN_DOMAINS } from '../loop/phase/domains/index.js';
 import { listSealedEpochs, readVerifiedReport } from '../loop/phase/report.js';
-import { type PhaseProgress, runPhase } from '../loop/phase/run.js';
+import { loadExtraDomains, type PhaseProgress, runPhase } from '../loop/phase/run.js';
 import { acquireLock } from '../store/lock.js';
 import { action, type Register } from './command.js';
-import { printJson } from './context.js';
+import { type CliContext, printJson } from './context.js';
 import { table } from './loop-app.js';
 
 /** The metrics `show` and `run` print per domain (all of them are in --json). */
@@ -40,7 +41,8 @@ function formatValue(name: string, v: number): string {
 }
 
 export function keyMetrics(r: Pick<PhaseRecord, 'domain' | 'metrics'>): string {
-  const names = KEY_METRICS[r.domain] ?? (r.domain.startsWith('suite:') ? ['pass_rate'] : Object.keys(r.metrics).slice(0, 4));
+  const names =
+    KEY_METRICS[r.domain] ?? (r.domain.startsWith('suite:') ? ['pass_rate'] : Object.keys(r.metrics).slice(0, 4));
   const shown = names.filter((n) => r.metrics[n as keyof Metrics] !== undefined);
   if ((r.metrics.oom_events ?? 0) > 0 && !shown.includes('oom_events')) shown.push('oom_events');
   return shown.map((n) => `${n}=${formatValue(n, r.metrics[n as keyof Metrics] as number)}`).join(' ');
@@ -57,6 +59,11 @@ export function renderRecords(records: readonly PhaseRecord[]): string {
       r.reason ? (r.reason.length > 100 ? `${r.reason.slice(0, 99)}…` : r.reason) : '',
     ]),
   );
+}
+
+/** Suites and plugins are relative to the config file's directory (the working directory without a file). */
+function configDir(ctx: CliContext): string {
+  return ctx.loaded.fromFile ? dirname(resolve(ctx.loaded.file)) : process.cwd();
 }
 
 function progressLine(p: PhaseProgress): string {
@@ -108,7 +115,7 @@ export const registerPhase: Register = (program, exit, io) => {
             mode: ctx.config.mode,
             ...(domains ? { domains } : {}),
             signal: ac.signal,
-            baseDir: ctx.loaded.fromFile ? dirname(resolve(ctx.loaded.file)) : process.cwd(),
+            baseDir: configDir(ctx),
             ...(tty ? { onProgress } : {}),
           });
           if (tty) process.stderr.write('\r\x1b[2K');
@@ -155,7 +162,12 @@ export const registerPhase: Register = (program, exit, io) => {
         }
         const report = readVerifiedReport(ctx.paths, epoch);
         if (ctx.json) {
-          printJson(io, { epoch_id: epoch, status: report.signal.status, sha256: report.signal.sha256, records: report.records });
+          printJson(io, {
+            epoch_id: epoch,
+            status: report.signal.status,
+            sha256: report.signal.sha256,
+            records: report.records,
+          });
         } else {
           const first = report.records[0];
           const target = first ? `${first.target.engine} ${first.target.model} at ${first.target.base_url}` : '';
@@ -163,6 +175,38 @@ export const registerPhase: Register = (program, exit, io) => {
           io.out(
             `${epoch}: ${report.signal.status} — ${target}${version}, config ${first?.target.config_hash ?? '-'}\n\n` +
               renderRecords(report.records),
+          );
+        }
+        return 0;
+      }),
+    );
+
+  phase
+    .command('domains')
+    .description('List the domains PHASE can run (built-ins, suites, plugins) with the options each reads')
+    .option('--json', 'print as JSON')
+    .action(
+      action(exit, io, async (ctx) => {
+        const extra = await loadExtraDomains(ctx.config, configDir(ctx));
+        const configured = ctx.config.phase.domains as Partial<Record<string, { enabled?: boolean }>>;
+        const list = [...Object.values(BUILTIN_DOMAINS), ...extra].map((d) => ({
+          name: d.name,
+          enabled: configured[d.name]?.enabled !== false,
+          description: d.description,
+          defaults: d.defaults ?? {},
+        }));
+        if (ctx.json) printJson(io, list);
+        else {
+          const opts = (o: Record<string, unknown>) =>
+            Object.entries(o)
+              .filter(([, v]) => v !== undefined)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' ');
+          io.out(
+            `${table(
+              ['DOMAIN', 'ENABLED', 'DEFAULTS', 'MEASURES'],
+              list.map((d) => [d.name, d.enabled ? 'yes' : 'no', opts(d.defaults), d.description]),
+            )}\n\nEvery domain also takes \`enabled\` and \`timeout\` (default phase.domain_timeout); durations and rates are model time.`,
           );
         }
         return 0;

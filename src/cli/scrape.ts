@@ -52,7 +52,8 @@ export const registerScrape: Register = (program, exit, io) => {
         let signals: ScrapedSignals;
         if (/^https?:\/\//i.test(source)) signals = await scrapeMetrics(source);
         else {
-          if (!existsSync(source)) throw new UsageError(`scrape: no such file ${source}`, 'pass a URL or a saved /metrics file');
+          if (!existsSync(source))
+            throw new UsageError(`scrape: no such file ${source}`, 'pass a URL or a saved /metrics file');
           signals = parseExposition(readFileSync(source, 'utf8'));
         }
         if (ctx.json) printJson(io, signals);

@@ -41,7 +41,7 @@ describe('median and MAD', () => {
 
 describe('mannWhitneyU', () => {
   it('matches the textbook normal approximation for separated samples', () => {
-    // scipy.stats.mannwhitneyu([6..10], [1..5], alternative='greater', method='asymptotic') → p = 0.006092
+    // scipy.stats.mannwhitneyu([6..10], [1..5], alternative='greater', method='asymptotic') → p = 0.0060929
     const r = mannWhitneyU([1, 2, 3, 4, 5], [6, 7, 8, 9, 10], 'greater');
     expect(r.u).toBe(25);
     expect(r.pValue).toBeCloseTo(0.006092, 5);
@@ -57,7 +57,7 @@ describe('mannWhitneyU', () => {
 
   it('applies the tie correction to the variance', () => {
     // x=[1,2,2,3], y=[2,3,3,4]: two ties of size 3. var = 16/12·(9 − 48/56) = 10.857 (12 without the
-    // correction); z = (13 − 8 − 0.5)/√10.857 = 1.3657 → two-sided p = 0.1720 (0.194 uncorrected)
+    // correction); z = (13 − 8 − 0.5)/√10.857 = 1.3657 → two-sided p = 0.17203 (scipy agrees; 0.194 uncorrected)
     const r = mannWhitneyU([1, 2, 2, 3], [2, 3, 3, 4], 'two-sided');
     expect(r.u).toBe(13);
     expect(r.pValue).toBeCloseTo(0.172, 3);
@@ -120,12 +120,22 @@ describe('hodgesLehmann', () => {
 });
 
 describe('robustZ', () => {
-  it('measures a value in units of the scaled MAD', () => {
+  it('measures a new night in predicted spreads: scaled MAD widened by √(1 + 1/n)', () => {
     const r = robustZ([100, 102, 98, 101, 99], 90, 'less');
     expect(r.center).toBe(100);
     expect(r.scale).toBeCloseTo(1.4826, 4);
-    expect(r.z).toBeCloseTo(-10 / 1.4826, 4);
-    expect(r.pValue).toBeLessThan(1e-6);
+    expect(r.z).toBeCloseTo(-10 / (1.4826 * Math.sqrt(1.2)), 4);
+    expect(r.df).toBe(4);
+    // scipy.stats.t.cdf(-10 / (1.4826 * sqrt(1.2)), 4)
+    expect(r.pValue).toBeCloseTo(0.0017653, 6);
+  });
+
+  it('takes p from Student t, wider than the normal for few nights', () => {
+    // z = 3 with 4 df: one-sided t tail 0.01997 (scipy.stats.t.sf(3, 4)); the normal would say 0.00135
+    const values = [100, 102, 98, 101, 99];
+    const r = robustZ(values, 100 + 3 * 1.4826 * Math.sqrt(1.2), 'greater');
+    expect(r.z).toBeCloseTo(3, 9);
+    expect(r.pValue).toBeCloseTo(0.02, 3);
   });
 
   it('with zero spread, is certain about any change in the tested direction only', () => {

@@ -1,10 +1,12 @@
 /**
  * The statistics of the judge, pure: robust location and spread, Mann-Whitney U, the Hodges-Lehmann shift with
  * its confidence interval, and tests on counts. Libraries do the distribution work (normal CDF from stdlib, the
- * exact binomial test from stdlib, median/MAD/probit from simple-statistics); what is written here is only the
+ * exact binomial test and Student t CDF from stdlib, median/MAD/probit/log-gamma from simple-statistics); what is
+ * written here is only the
  * part no library offers for large samples in a few milliseconds.
  */
 import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
+import tCdf from '@stdlib/stats-base-dists-t-cdf';
 import binomialTest from '@stdlib/stats-binomial-test';
 import { gammaln, medianAbsoluteDeviation, median as ssMedian, probit } from 'simple-statistics';
 
@@ -245,28 +247,37 @@ export interface RobustZResult {
   center: number;
   /** MAD × 1.4826: the night-to-night spread as a standard deviation */
   scale: number;
+  /** (value − median) / (scale·√(1 + 1/n)): how far a new night lies, in predicted spreads */
   z: number;
+  /** degrees of freedom of the Student t reference (n − 1) */
+  df: number;
   pValue: number;
 }
 
 /**
- * Where one value sits among a few others: z = (value − median) / (1.4826·MAD), p from the normal CDF.
- * Used for metrics with one value per night (throughput). With 3–7 nights the MAD is itself rough, so the
- * caller's relative threshold and absolute floor stay the main guard; this test only refuses a change that
- * lies inside the baseline's own night-to-night spread. A zero spread gives p = 0 for any change in the
- * tested direction and p = 1 otherwise.
+ * Where one value sits among a few others (metrics with one value per night, e.g. throughput):
+ * z = (value − median) / (1.4826·MAD·√(1 + 1/n)), the spread widened for predicting a new night rather than
+ * the mean. With 3–7 nights the MAD is itself rough, so p comes from Student t with n − 1 degrees of freedom
+ * (stdlib), not the normal: its heavier tails keep a lucky-small MAD from turning ordinary nights into
+ * "significant" ones. The caller's relative threshold and absolute floor stay the main guard. A zero spread
+ * (or a single night) gives p = 0 for any change in the tested direction and p = 1 otherwise.
  */
 export function robustZ(values: readonly number[], value: number, alternative: Alternative): RobustZResult {
+  const n = values.length;
   const center = median(values);
   const scale = MAD_TO_SD * mad(values);
   const diff = value - center;
-  if (scale === 0) {
-    const inDirection =
-      alternative === 'greater' ? diff > 0 : alternative === 'less' ? diff < 0 : diff !== 0;
-    return { center, scale, z: diff === 0 ? 0 : Math.sign(diff) * Number.POSITIVE_INFINITY, pValue: inDirection ? 0 : 1 };
+  const df = Math.max(0, n - 1);
+  if (scale === 0 || df === 0) {
+    const inDirection = alternative === 'greater' ? diff > 0 : alternative === 'less' ? diff < 0 : diff !== 0;
+    const z = diff === 0 ? 0 : Math.sign(diff) * Number.POSITIVE_INFINITY;
+    return { center, scale, z, df, pValue: inDirection ? 0 : 1 };
   }
-  const z = diff / scale;
-  return { center, scale, z, pValue: pFromZ(z, alternative) };
+  const z = diff / (scale * Math.sqrt(1 + 1 / n));
+  const lower = tCdf(z, df);
+  const pValue =
+    alternative === 'greater' ? 1 - lower : alternative === 'less' ? lower : Math.min(1, 2 * Math.min(lower, 1 - lower));
+  return { center, scale, z, df, pValue };
 }
 
 export interface BinomialResult {

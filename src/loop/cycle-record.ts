@@ -59,7 +59,10 @@ export interface CycleRecord {
   /** breakers open at the end of the cycle (tuning of these kinds is stopped until `breaker reset`) */
   circuit_open: string[];
   recovery: RecoveryRecord | null;
-  /** set when the kill switch stopped the cycle: the step it stopped before */
+  /**
+   * set when the kill switch stopped the cycle: the step it stopped at (before it began, or — PHASE and
+   * tuning — aborted while running)
+   */
   paused_before: string | null;
   production_healthy: boolean | null;
   phase_metrics: PhaseHeadline;

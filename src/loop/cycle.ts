@@ -45,9 +45,12 @@ export interface CycleDeps {
   signal?: AbortSignal;
 }
 
+/** How often a running cycle looks at the kill switch (real time). */
+const PAUSE_POLL_MS = 1000;
+
 class Paused extends Error {
   constructor(readonly step: CycleStep) {
-    super(`paused before ${step}`);
+    super(`paused at ${step}`);
   }
 }
 
@@ -127,8 +130,16 @@ export async function runCycle(deps: CycleDeps): Promise<CycleRecord> {
       exit_code: 0,
     };
     let rolledBack = false;
+    // The kill switch also reaches into a running step: PHASE and tuning are aborted (tuning restores
+    // production on its way out) within a second of `nightshift pause`.
+    const pauseAbort = new AbortController();
+    const watch = setInterval(() => {
+      if (readPause(paths)) pauseAbort.abort(new Error('paused by `nightshift pause`'));
+    }, PAUSE_POLL_MS);
+    watch.unref();
+    const signal = deps.signal ? AbortSignal.any([deps.signal, pauseAbort.signal]) : pauseAbort.signal;
     try {
-      await steps({ ...deps, log: clog }, journal, record, journalRecords, (rb) => {
+      await steps({ ...deps, log: clog, signal }, journal, record, journalRecords, pauseAbort.signal, (rb) => {
         rolledBack = rb;
       });
     } catch (err) {
@@ -137,9 +148,11 @@ export async function runCycle(deps: CycleDeps): Promise<CycleRecord> {
         const p = readPause(paths);
         clog.warn(
           { step: err.step, reason: p?.reason },
-          `paused: stopped before ${err.step}${p ? ` (${p.reason}, since ${isoLocal(p.paused_at, zone)})` : ''}; \`nightshift resume\` lifts it`,
+          `paused: stopped at ${err.step}${p ? ` (${p.reason}, since ${isoLocal(p.paused_at, zone)})` : ''}; \`nightshift resume\` lifts it`,
         );
       } else throw err;
+    } finally {
+      clearInterval(watch);
     }
     // The end state the exit code is about: flags still armed, breakers open, production health.
     const now = clock.now();
@@ -184,6 +197,7 @@ async function steps(
   journal: Journal,
   record: CycleRecord,
   journalRecords: ReturnType<typeof readJournal>,
+  paused: AbortSignal,
   setRolledBack: (rb: boolean) => void,
 ): Promise<void> {
   const { config, paths, clock, log, production, engine, signal } = deps;
@@ -201,6 +215,7 @@ async function steps(
     } catch (err) {
       journal.stepEnd(name, { ok: false, error: describeError(err) });
       if (fatal(err) || err instanceof Paused) throw err;
+      if (paused.aborted) throw new Paused(name);
       const line = `${name}: ${describeError(err)}`;
       record.errors.push(line);
       log.error({ step: name, err: err instanceof NightshiftError ? err.code : undefined }, line);
@@ -232,6 +247,12 @@ async function steps(
     ? await step('analysis', () => analyze({ config, paths, clock, log, epochId: phase.epochId, mode }))
     : undefined;
   if (analysis) {
+    log.debug(
+      {
+        degraded: analysis.verdicts.filter(isDegraded).map((v) => `${v.domain} ${v.metric} ${v.outcome}: ${v.reason}`),
+      },
+      `analysis: ${analysis.status}`,
+    );
     record.analysis_status = analysis.status;
     record.degradation_signals = count(analysis.degradation_signals);
   } else if (phase) {
@@ -296,6 +317,7 @@ async function steps(
     return;
   }
   await step('tuning', async () => {
+    if (paused.aborted) throw new Paused('tuning');
     const run = await runTuning({
       config,
       paths,
@@ -314,6 +336,11 @@ async function steps(
         journal.event(event as Parameters<Journal['event']>[0], data as Record<string, unknown>),
     });
     record.config_tuning_status = run.status === 'deferred' ? `deferred: ${deferralText(run.reason)}` : run.status;
+    if (run.status === 'aborted' && paused.aborted) {
+      // Stopped by the kill switch, not a failed attempt: the breaker does not count it.
+      record.config_tuning_status = 'aborted: paused';
+      throw new Paused('tuning');
+    }
     if (run.status === 'deferred') log.warn({ kind: trigger.kind }, `config tuning ${record.config_tuning_status}`);
     record.config_tuning_promoted = run.promoted;
     record.promotion_id = run.promotion_id ?? null;

@@ -128,6 +128,16 @@ async function validateOne(deps: ValidateDeps, promo: PromotionRecord): Promise<
     tonightSymptomKinds: deps.tonightSymptomKinds,
     analysisStatus: deps.analysisStatus,
   });
+  log.debug(
+    {
+      promotion_id: id,
+      before: before.epochs,
+      verdicts: verdicts
+        .filter((v) => v.outcome !== 'ok')
+        .map((v) => `${v.domain} ${v.metric} ${v.outcome}: ${v.reason}`),
+    },
+    `validation of ${id}: ${decision.outcome}`,
+  );
   const now = clock.now();
   if (decision.outcome === 'better') {
     updatePromotionState(paths, id, 'validated', decision.reason, now);

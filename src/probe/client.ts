@@ -111,7 +111,10 @@ function asObject(v: unknown): Json | undefined {
 function readUsage(v: unknown): { prompt_tokens: number; completion_tokens: number } | undefined {
   const u = asObject(v);
   if (!u || typeof u.completion_tokens !== 'number') return undefined;
-  return { prompt_tokens: typeof u.prompt_tokens === 'number' ? u.prompt_tokens : 0, completion_tokens: u.completion_tokens };
+  return {
+    prompt_tokens: typeof u.prompt_tokens === 'number' ? u.prompt_tokens : 0,
+    completion_tokens: u.completion_tokens,
+  };
 }
 
 /** Apply one SSE data payload to the state; `now` is when the network chunk carrying it arrived. */
@@ -176,6 +179,10 @@ export function createProbeClient(opts: ProbeClientOptions): ProbeClient {
     'content-type': 'application/json',
     ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}),
   };
+  const headersFor = {
+    stream: { ...baseHeaders, accept: 'text/event-stream' },
+    plain: { ...baseHeaders, accept: 'application/json' },
+  };
   const ms = (realMs: number) => realMs / scale;
 
   /** A dispatcher for one request, and how to release it. */
@@ -220,143 +227,207 @@ export function createProbeClient(opts: ProbeClientOptions): ProbeClient {
     return JSON.stringify(body);
   };
 
-  const request = async (req: ProbeRequest, signal?: AbortSignal): Promise<ProbeResult> => {
-    const stream = req.stream ?? true;
-    const path = `${root.prefix}${req.api === 'chat' ? '/v1/chat/completions' : '/v1/completions'}`;
-    const timeoutMs = req.timeout_ms ?? opts.requestTimeoutMs;
-    const t = clock.now();
-    const g = guard(timeoutMs, signal);
-    const { d, release } = dispatcher();
-    const t0 = performance.now();
-    let gotHeaders = false;
-    let status: number | undefined;
-    const s: StreamState = { text: '', chunks: 0, itl: [], done: false, badJson: 0, problems: [] };
-    const parser = new SseParser();
-    const fail = (error: ErrorClass, detail: string): ProbeResult => ({
-      ok: false,
-      t,
-      e2e_ms: ms(performance.now() - t0),
-      error,
-      error_detail: clip(detail),
-      text: s.text,
-      chunks: s.chunks,
-      ...(status !== undefined ? { status } : {}),
-      ...(s.model !== undefined ? { model: s.model } : {}),
-      ...(s.problems.length > 0 || parser.problems.length > 0
-        ? { sse_problems: [...parser.problems, ...s.problems] }
-        : {}),
-    });
-    try {
-      const res = await d.request({
-        origin: root.origin,
-        path,
-        method: 'POST',
-        headers: { ...baseHeaders, accept: stream ? 'text/event-stream' : 'application/json' },
-        body: buildBody(req, stream),
-        signal: g.signal,
-        headersTimeout: timeoutMs + 1000,
-        bodyTimeout: timeoutMs + 1000,
-      });
-      gotHeaders = true;
-      status = res.statusCode;
-      if (status < 200 || status >= 300) {
-        const text = await readText(res.body, 2000);
-        return fail('http_status', `HTTP ${status} from ${path}: ${text}`);
-      }
-      if (!stream) return await finishPlain(res.body);
-      for await (const chunk of res.body) {
-        const now = performance.now();
-        for (const ev of parser.push(chunk as Uint8Array)) applyEvent(s, ev.data, now);
-      }
-      const endNow = performance.now();
-      for (const ev of parser.end()) applyEvent(s, ev.data, endNow);
-      // Let undici mark the connection idle before the caller's next request, so a sequential run reuses it
-      // instead of opening a second one.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      if (s.endAt === undefined) s.endAt = endNow;
-      return finishStream();
-    } catch (err) {
-      const cls = classifyThrown(err, g.state.timedOut, g.state.aborted, gotHeaders);
+  /**
+   * One request over undici's dispatch handler API: response chunks arrive as Buffers in callbacks, with no
+   * Readable stream or async iterator per request (that machinery cost more than the SSE parsing itself).
+   * The promise settles exactly once: on the end of the response, an error, the timeout or the caller's abort.
+   */
+  const request = (req: ProbeRequest, signal?: AbortSignal): Promise<ProbeResult> =>
+    new Promise<ProbeResult>((resolve) => {
+      const stream = req.stream ?? true;
+      const path = `${root.prefix}${req.api === 'chat' ? '/v1/chat/completions' : '/v1/completions'}`;
       const where = `${req.api} request to ${root.origin}${path}`;
-      if (cls === 'timeout') return fail(cls, `${where}: no complete answer within ${timeoutMs} ms`);
-      if (cls === 'aborted') return fail(cls, `${where}: aborted`);
-      return fail(cls, `${where}: ${errorText(err)}`);
-    } finally {
-      g.done();
-      await release();
-    }
+      const timeoutMs = req.timeout_ms ?? opts.requestTimeoutMs;
+      const t = clock.now();
+      const { d, release } = dispatcher();
+      const t0 = performance.now();
+      let status: number | undefined;
+      let controller: Dispatcher.DispatchController | undefined;
+      let stopReason: Error | undefined;
+      let settled = false;
+      let raw = '';
+      const decoder = new TextDecoder();
+      const s: StreamState = { text: '', chunks: 0, itl: [], done: false, badJson: 0, problems: [] };
+      const parser = new SseParser();
 
-    function finishStream(): ProbeResult {
-      const problems = [...parser.problems, ...s.problems];
-      const first = s.firstAt;
-      const end = s.endAt ?? performance.now();
-      const outputTokens = s.usage?.completion_tokens ?? s.chunks;
-      const base: ProbeResult = {
-        ok: true,
+      const fail = (error: ErrorClass, detail: string): ProbeResult => ({
+        ok: false,
         t,
-        e2e_ms: ms(end - t0),
-        output_tokens: outputTokens,
+        e2e_ms: ms(performance.now() - t0),
+        error,
+        error_detail: clip(detail),
         text: s.text,
         chunks: s.chunks,
         ...(status !== undefined ? { status } : {}),
-        ...(first !== undefined ? { ttft_ms: ms(first - t0), itl_ms: s.itl.map(ms) } : {}),
-        ...(first !== undefined && outputTokens > 1 ? { tpot_ms: ms(end - first) / (outputTokens - 1) } : {}),
-        ...(s.usage ? { usage: s.usage, prompt_tokens: s.usage.prompt_tokens } : {}),
-        ...(s.finish !== undefined ? { finish_reason: s.finish } : {}),
         ...(s.model !== undefined ? { model: s.model } : {}),
-        ...(problems.length > 0 ? { sse_problems: problems } : {}),
+        ...(s.problems.length > 0 || parser.problems.length > 0
+          ? { sse_problems: [...parser.problems, ...s.problems] }
+          : {}),
+      });
+      const settle = (result: ProbeResult) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        // Resolve on the next turn, once undici has marked the connection idle: a sequential caller's next
+        // request then reuses it instead of opening a second one. The outcome is decided here; closing a
+        // per-request connection cannot change it, so a failure to close is moot.
+        const done = () => setImmediate(() => resolve(result));
+        release().then(done, done);
       };
-      const bad = (error: ErrorClass, detail: string): ProbeResult => ({ ...base, ok: false, error, error_detail: clip(detail) });
-      if (s.serverError !== undefined) return bad('other', `server reported an error mid-stream: ${s.serverError}`);
-      if (s.badJson > 0 || parser.problems.length > 0) {
-        return bad('malformed_sse', `malformed SSE from ${path}: ${problems[0] ?? 'unparseable data'}`);
+      const stop = (error: ErrorClass, detail: string) => {
+        stopReason = new Error(detail);
+        settle(fail(error, detail)); // first: aborting calls onResponseError synchronously
+        controller?.abort(stopReason);
+      };
+      const timer = setTimeout(() => stop('timeout', `${where}: no complete answer within ${timeoutMs} ms`), timeoutMs);
+      const onAbort = () => stop('aborted', `${where}: aborted`);
+      if (signal?.aborted) {
+        onAbort();
+        return;
       }
-      if (!s.done) {
-        const seen = s.finish !== undefined ? `finish_reason "${s.finish}" seen` : 'no finish_reason';
-        return bad('truncated_stream', `stream from ${path} ended without [DONE] (${seen}, ${s.chunks} chunks)`);
-      }
-      if (s.finish === undefined) return bad('truncated_stream', `stream from ${path} ended without a finish_reason`);
-      if (checkModel && s.model !== undefined && s.model !== opts.model) {
-        return bad('wrong_model', `asked for model "${opts.model}", answered by "${s.model}"`);
-      }
-      if (s.problems.length > 0) return bad('malformed_sse', `malformed SSE from ${path}: ${s.problems[0]}`);
-      return base;
-    }
+      signal?.addEventListener('abort', onAbort, { once: true });
 
-    async function finishPlain(body: AsyncIterable<unknown>): Promise<ProbeResult> {
-      const raw = await readText(body, MAX_BODY_CHARS);
-      const end = performance.now();
-      let obj: Json | undefined;
+      const ok2xx = () => status !== undefined && status >= 200 && status < 300;
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart(c) {
+          controller = c;
+          if (stopReason) c.abort(stopReason);
+        },
+        onResponseStart(_c, statusCode) {
+          status = statusCode;
+        },
+        onResponseData(_c, chunk) {
+          if (settled) return;
+          if (stream && ok2xx()) {
+            const now = performance.now();
+            for (const ev of parser.push(chunk)) applyEvent(s, ev.data, now);
+          } else if (raw.length < MAX_BODY_CHARS) {
+            raw += decoder.decode(chunk, { stream: true });
+          }
+        },
+        onResponseEnd() {
+          if (settled) return;
+          if (!ok2xx()) {
+            settle(fail('http_status', `HTTP ${status} from ${path}: ${raw.slice(0, 2000)}`));
+            return;
+          }
+          if (!stream) {
+            settle(finishPlain(raw + decoder.decode()));
+            return;
+          }
+          const endNow = performance.now();
+          for (const ev of parser.end()) applyEvent(s, ev.data, endNow);
+          if (s.endAt === undefined) s.endAt = endNow;
+          settle(finishStream());
+        },
+        onResponseError(_c, err) {
+          if (settled) return;
+          const cls = classifyThrown(err, false, false, status !== undefined);
+          settle(fail(cls, `${where}: ${errorText(err)}`));
+        },
+      };
       try {
-        obj = asObject(JSON.parse(raw));
-      } catch {
-        obj = undefined;
+        d.dispatch(
+          {
+            origin: root.origin,
+            path,
+            method: 'POST',
+            headers: stream ? headersFor.stream : headersFor.plain,
+            body: buildBody(req, stream),
+            headersTimeout: timeoutMs + 1000,
+            bodyTimeout: timeoutMs + 1000,
+          },
+          handler,
+        );
+      } catch (err) {
+        settle(fail(classifyThrown(err, false, false, false), `${where}: ${errorText(err)}`));
       }
-      if (!obj) return fail('malformed_sse', `response from ${path} is not a JSON object: ${raw}`);
-      const choice = asObject((Array.isArray(obj.choices) ? obj.choices : [])[0]);
-      const message = asObject(choice?.message);
-      const text = typeof message?.content === 'string' ? message.content : typeof choice?.text === 'string' ? choice.text : '';
-      const usage = readUsage(obj.usage);
-      const model = typeof obj.model === 'string' ? obj.model : undefined;
-      const finish = typeof choice?.finish_reason === 'string' ? choice.finish_reason : undefined;
-      const result: ProbeResult = {
-        ok: true,
-        t,
-        e2e_ms: ms(end - t0),
-        text,
-        ...(status !== undefined ? { status } : {}),
-        ...(usage ? { usage, prompt_tokens: usage.prompt_tokens, output_tokens: usage.completion_tokens } : {}),
-        ...(finish !== undefined ? { finish_reason: finish } : {}),
-        ...(model !== undefined ? { model } : {}),
-      };
-      if (checkModel && model !== undefined && model !== opts.model) {
-        return { ...result, ok: false, error: 'wrong_model', error_detail: `asked for model "${opts.model}", answered by "${model}"` };
-      }
-      return result;
-    }
-  };
 
-  const get = async (path: string, signal?: AbortSignal): Promise<{ status: number; body: string; error?: ErrorClass }> => {
+      function finishStream(): ProbeResult {
+        const problems = [...parser.problems, ...s.problems];
+        const first = s.firstAt;
+        const end = s.endAt ?? performance.now();
+        const outputTokens = s.usage?.completion_tokens ?? s.chunks;
+        const base: ProbeResult = {
+          ok: true,
+          t,
+          e2e_ms: ms(end - t0),
+          output_tokens: outputTokens,
+          text: s.text,
+          chunks: s.chunks,
+          ...(status !== undefined ? { status } : {}),
+          ...(first !== undefined ? { ttft_ms: ms(first - t0), itl_ms: scale === 1 ? s.itl : s.itl.map(ms) } : {}),
+          ...(first !== undefined && outputTokens > 1 ? { tpot_ms: ms(end - first) / (outputTokens - 1) } : {}),
+          ...(s.usage ? { usage: s.usage, prompt_tokens: s.usage.prompt_tokens } : {}),
+          ...(s.finish !== undefined ? { finish_reason: s.finish } : {}),
+          ...(s.model !== undefined ? { model: s.model } : {}),
+          ...(problems.length > 0 ? { sse_problems: problems } : {}),
+        };
+        const bad = (error: ErrorClass, detail: string): ProbeResult => ({
+          ...base,
+          ok: false,
+          error,
+          error_detail: clip(detail),
+        });
+        if (s.serverError !== undefined) return bad('other', `server reported an error mid-stream: ${s.serverError}`);
+        if (s.badJson > 0 || parser.problems.length > 0) {
+          return bad('malformed_sse', `malformed SSE from ${path}: ${problems[0] ?? 'unparseable data'}`);
+        }
+        if (!s.done) {
+          const seen = s.finish !== undefined ? `finish_reason "${s.finish}" seen` : 'no finish_reason';
+          return bad('truncated_stream', `stream from ${path} ended without [DONE] (${seen}, ${s.chunks} chunks)`);
+        }
+        if (s.finish === undefined) return bad('truncated_stream', `stream from ${path} ended without a finish_reason`);
+        if (checkModel && s.model !== undefined && s.model !== opts.model) {
+          return bad('wrong_model', `asked for model "${opts.model}", answered by "${s.model}"`);
+        }
+        if (s.problems.length > 0) return bad('malformed_sse', `malformed SSE from ${path}: ${s.problems[0]}`);
+        return base;
+      }
+
+      function finishPlain(body: string): ProbeResult {
+        const end = performance.now();
+        let obj: Json | undefined;
+        try {
+          obj = asObject(JSON.parse(body));
+        } catch {
+          obj = undefined;
+        }
+        if (!obj) return fail('malformed_sse', `response from ${path} is not a JSON object: ${body}`);
+        const choice = asObject((Array.isArray(obj.choices) ? obj.choices : [])[0]);
+        const message = asObject(choice?.message);
+        const text =
+          typeof message?.content === 'string' ? message.content : typeof choice?.text === 'string' ? choice.text : '';
+        const usage = readUsage(obj.usage);
+        const model = typeof obj.model === 'string' ? obj.model : undefined;
+        const finish = typeof choice?.finish_reason === 'string' ? choice.finish_reason : undefined;
+        const result: ProbeResult = {
+          ok: true,
+          t,
+          e2e_ms: ms(end - t0),
+          text,
+          ...(status !== undefined ? { status } : {}),
+          ...(usage ? { usage, prompt_tokens: usage.prompt_tokens, output_tokens: usage.completion_tokens } : {}),
+          ...(finish !== undefined ? { finish_reason: finish } : {}),
+          ...(model !== undefined ? { model } : {}),
+        };
+        if (checkModel && model !== undefined && model !== opts.model) {
+          return {
+            ...result,
+            ok: false,
+            error: 'wrong_model',
+            error_detail: `asked for model "${opts.model}", answered by "${model}"`,
+          };
+        }
+        return result;
+      }
+    });
+
+  const get = async (
+    path: string,
+    signal?: AbortSignal,
+  ): Promise<{ status: number; body: string; error?: ErrorClass }> => {
     const g = guard(opts.requestTimeoutMs, signal);
     const full = `${root.prefix}${path.startsWith('/') ? path : `/${path}`}`;
     try {

@@ -13,8 +13,9 @@
  *   the night, not a model quantity. Latencies and rates are in model time (the client divides by its scale).
  * - Aborting `signal` stops dispatching and aborts the requests in flight (they come back `aborted`).
  */
-import { setTimeout as delay } from 'node:timers/promises';
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
 import { seededRng } from '../core/random.js';
 import { summarize } from './summary.js';
 import type { LoadResult, LoadSpec, ProbeClient, ProbeResult, Slo } from './types.js';
@@ -54,6 +55,8 @@ function validate(spec: LoadSpec): void {
 export async function runLoad(client: ProbeClient, spec: LoadSpec, signal?: AbortSignal): Promise<LoadResult> {
   validate(spec);
   const ac = new AbortController();
+  // Every request in flight listens on this one signal: as many listeners as the concurrency, by design.
+  setMaxListeners(0, ac.signal);
   const onAbort = () => ac.abort(signal?.reason);
   if (signal?.aborted) onAbort();
   else signal?.addEventListener('abort', onAbort, { once: true });

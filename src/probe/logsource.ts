@@ -2,7 +2,17 @@
  * Where log text comes from: a log file the caller owns (canary, managed twin), read from the byte offset it
  * recorded when the run started, or journald for a systemd unit. The text then goes to signatures.scanLog.
  */
-import { accessSync, closeSync, constants, existsSync, fstatSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { NightshiftError } from '../core/errors.js';
@@ -72,7 +82,12 @@ function onPath(cmd: string): boolean {
  * `timeoutMs`. short-iso gives every line a full timestamp with offset, so a time window is exact.
  * Output goes to a temp file (process.ts gives children files, not pipes) that is removed afterwards.
  */
-export async function readJournal(unit: string, sinceMs: number, untilMs?: number, timeoutMs = 15_000): Promise<string> {
+export async function readJournal(
+  unit: string,
+  sinceMs: number,
+  untilMs?: number,
+  timeoutMs = 15_000,
+): Promise<string> {
   if (!/^[\w@.:-]+$/.test(unit)) {
     throw new LogSourceError(`evidence: "${unit}" is not a systemd unit name`, 'pass e.g. --unit vllm.service');
   }
@@ -80,7 +95,10 @@ export async function readJournal(unit: string, sinceMs: number, untilMs?: numbe
   if (untilMs !== undefined) argv.push('--until', `@${Math.ceil(untilMs / 1000)}`);
   argv.push('-o', 'short-iso', '--no-pager');
   if (!onPath('journalctl')) {
-    throw new LogSourceError('evidence: journalctl not found', 'journald is not available here; pass the engine log file instead');
+    throw new LogSourceError(
+      'evidence: journalctl not found',
+      'journald is not available here; pass the engine log file instead',
+    );
   }
   const out = join(tmpdir(), `nightshift-journal-${process.pid}-${++journalCounter}.log`);
   let proc: ReturnType<typeof spawnGroup>;
@@ -105,7 +123,10 @@ export async function readJournal(unit: string, sinceMs: number, untilMs?: numbe
     }
     const text = existsSync(out) ? readFileSync(out, 'utf8') : '';
     if (code === 127) {
-      throw new LogSourceError('evidence: journalctl not found', 'journald is not available here; pass the engine log file instead');
+      throw new LogSourceError(
+        'evidence: journalctl not found',
+        'journald is not available here; pass the engine log file instead',
+      );
     }
     if (code !== 0) {
       const first = text.split('\n').find((l) => l.trim().length > 0) ?? '';

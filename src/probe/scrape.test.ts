@@ -51,12 +51,16 @@ describe('parseExposition', () => {
   });
 
   it("skips V0's -1 prefix hit rate that means no data", () => {
-    expect(parseExposition('vllm:gpu_prefix_cache_hit_rate{model_name="m"} -1.0').prefix_cache_hit_rate).toBeUndefined();
+    expect(
+      parseExposition('vllm:gpu_prefix_cache_hit_rate{model_name="m"} -1.0').prefix_cache_hit_rate,
+    ).toBeUndefined();
     expect(parseExposition('vllm:gpu_prefix_cache_hit_rate{model_name="m"} 0.25').prefix_cache_hit_rate).toBe(0.25);
   });
 
   it('maps llama-server names to the same vocabulary', () => {
-    const s = parseExposition('llamacpp:kv_cache_usage_ratio 0.35\nllamacpp:tokens_predicted_total 55123\nllamacpp:requests_processing 2');
+    const s = parseExposition(
+      'llamacpp:kv_cache_usage_ratio 0.35\nllamacpp:tokens_predicted_total 55123\nllamacpp:requests_processing 2',
+    );
     expect(s).toMatchObject({ flavour: 'llamacpp', kv_usage: 0.35, generation_tokens: 55123, requests_running: 2 });
   });
 
@@ -88,7 +92,10 @@ describe('diffSignals', () => {
   });
 
   it('is unavailable when either scrape was', () => {
-    expect(diffSignals(before, { available: false, reason: 'HTTP 404' })).toEqual({ available: false, reason: 'HTTP 404' });
+    expect(diffSignals(before, { available: false, reason: 'HTTP 404' })).toEqual({
+      available: false,
+      reason: 'HTTP 404',
+    });
   });
 
   it('gives the prefix hit rate of the run', () => {

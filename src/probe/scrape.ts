@@ -83,7 +83,12 @@ const NUMERIC: { key: NumericKey; agg: Agg; names: string[] }[] = [
   {
     key: 'kv_usage',
     agg: 'max',
-    names: ['vllm:kv_cache_usage_perc', 'vllm:gpu_cache_usage_perc', 'llamacpp:kv_cache_usage_ratio', 'sglang:token_usage'],
+    names: [
+      'vllm:kv_cache_usage_perc',
+      'vllm:gpu_cache_usage_perc',
+      'llamacpp:kv_cache_usage_ratio',
+      'sglang:token_usage',
+    ],
   },
   { key: 'prefix_cache_queries', agg: 'sum', names: ['vllm:prefix_cache_queries', 'vllm:gpu_prefix_cache_queries'] },
   { key: 'prefix_cache_hits', agg: 'sum', names: ['vllm:prefix_cache_hits', 'vllm:gpu_prefix_cache_hits'] },
@@ -171,7 +176,10 @@ export function parseExposition(text: string): ScrapedSignals {
   try {
     samples = flatten(parsePrometheus(prepare(text)) as ParsedFamily[]);
   } catch (err) {
-    return { available: false, reason: `unparseable /metrics body: ${err instanceof Error ? err.message : String(err)}` };
+    return {
+      available: false,
+      reason: `unparseable /metrics body: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
   if (samples.length === 0) return { available: false, reason: 'no samples in the /metrics body' };
 
@@ -252,7 +260,13 @@ export async function scrapeMetrics(url: string, timeoutMs = 5000): Promise<Scra
   }
 }
 
-const COUNTERS = ['preemptions', 'prompt_tokens', 'generation_tokens', 'prefix_cache_queries', 'prefix_cache_hits'] as const;
+const COUNTERS = [
+  'preemptions',
+  'prompt_tokens',
+  'generation_tokens',
+  'prefix_cache_queries',
+  'prefix_cache_hits',
+] as const;
 const GAUGES = ['kv_usage', 'requests_running', 'requests_waiting'] as const;
 
 /** A counter's increase; a smaller value after means the engine restarted, so all of `after` is new. */
@@ -267,7 +281,11 @@ function increase(before: number | undefined, after: number | undefined): number
  * successes by finish reason, histogram sums/counts), gauges as their peak over `before`, `after` and any
  * scrapes taken `during` the run. Unavailable on either side → unavailable.
  */
-export function diffSignals(before: ScrapedSignals, after: ScrapedSignals, during: ScrapedSignals[] = []): ScrapedSignals {
+export function diffSignals(
+  before: ScrapedSignals,
+  after: ScrapedSignals,
+  during: ScrapedSignals[] = [],
+): ScrapedSignals {
   if (!before.available || !after.available) {
     const reason = (!after.available ? after.reason : before.reason) ?? '/metrics unavailable';
     return { available: false, reason };

@@ -80,9 +80,10 @@ describe('scanLog', () => {
   });
 
   it('counts two incidents far apart as two events', () => {
-    const text = [`ERROR 05-01 14:39:06 [core.py:1] ${RUNTIME_OOM}`, `ERROR 05-01 15:39:06 [core.py:1] ${RUNTIME_OOM}`].join(
-      '\n',
-    );
+    const text = [
+      `ERROR 05-01 14:39:06 [core.py:1] ${RUNTIME_OOM}`,
+      `ERROR 05-01 15:39:06 [core.py:1] ${RUNTIME_OOM}`,
+    ].join('\n');
     expect(scanLog(text, { year: 2025, zone: 'utc' })).toHaveLength(2);
   });
 
@@ -109,8 +110,13 @@ describe('scanLog', () => {
       "ValueError: To serve at least one request with the models's max seq len (131072), (16.00 GiB KV cache is needed, which is larger than the available KV cache memory (0.71 GiB). Based on the available memory, the estimated maximum model",
       ' length is 5632. Try increasing `gpu_memory_utilization`',
     ].join('\n');
-    expect(scanLog(text)).toEqual([expect.objectContaining({ kind: 'startup_oom_kv_capacity', estimatedMaxModelLen: 5632 })]);
-    const split = ['ValueError: Free memory on device (7.34/139.72 GiB) on startup is less than desired GPU', ' memory utilization (0.9, 125.75 GiB).'].join('\n');
+    expect(scanLog(text)).toEqual([
+      expect.objectContaining({ kind: 'startup_oom_kv_capacity', estimatedMaxModelLen: 5632 }),
+    ]);
+    const split = [
+      'ValueError: Free memory on device (7.34/139.72 GiB) on startup is less than desired GPU',
+      ' memory utilization (0.9, 125.75 GiB).',
+    ].join('\n');
     expect(scanLog(split).map((e) => e.kind)).toEqual(['startup_oom_free_memory']);
   });
 
@@ -129,7 +135,9 @@ describe('scanLog', () => {
       sinceMs: utc('2026-11-29T03:00:00Z'),
       untilMs: utc('2026-11-29T03:10:00Z'),
     });
-    expect(events).toEqual([expect.objectContaining({ kind: 'runtime_oom', lineNo: 5, at: utc('2026-11-29T03:00:05Z') })]);
+    expect(events).toEqual([
+      expect.objectContaining({ kind: 'runtime_oom', lineNo: 5, at: utc('2026-11-29T03:00:05Z') }),
+    ]);
   });
 
   it('drops untimed events from a windowed scan unless asked to keep them', () => {

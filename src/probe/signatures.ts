@@ -71,7 +71,10 @@ const SIGNATURES: Signature[] = [
   { kind: 'startup_oom_no_blocks', patterns: [/No available memory for the cache blocks/] },
   {
     kind: 'startup_oom_free_memory',
-    patterns: [/less than desired GPU memory utili[sz]ation/, /Free memory on device \([\d.]+\/[\d.]+ GiB\) on startup/],
+    patterns: [
+      /less than desired GPU memory utili[sz]ation/,
+      /Free memory on device \([\d.]+\/[\d.]+ GiB\) on startup/,
+    ],
   },
   { kind: 'kernel_oom', patterns: [/Out of memory: Killed process \d+/i] },
   {
@@ -113,7 +116,7 @@ export const MERGE_LINES = 60;
 export const MERGE_MS = 5000;
 const MAX_LINE_CHARS = 2000;
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences start with ESC
+/** ANSI colour (CSI) and title (OSC) sequences: they start with ESC. */
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007]*\u0007/g;
 
 export function stripAnsi(text: string): string {
@@ -203,7 +206,15 @@ export function parseLineTime(line: string, ctx: TimeContext = {}): number | und
     let zone = ctx.zone;
     if (off) zone = off === 'Z' ? 'utc' : `UTC${off.length === 5 ? `${off.slice(0, 3)}:${off.slice(3)}` : off}`;
     const t = toMs(
-      { year: Number(y), month: Number(mo), day: Number(d), hour: Number(h), minute: Number(mi), second: Number(s), ms },
+      {
+        year: Number(y),
+        month: Number(mo),
+        day: Number(d),
+        hour: Number(h),
+        minute: Number(mi),
+        second: Number(s),
+        ms,
+      },
       zone,
     );
     if (t !== undefined) return t;

@@ -68,6 +68,17 @@ export class SseParser {
       if (text.charCodeAt(0) === 10) start = 1;
     }
     const n = text.length;
+    if (text.indexOf('\r', start) < 0) {
+      // Fast path for LF-only streams (what servers send): native indexOf instead of a loop per character.
+      for (let nl = text.indexOf('\n', start); nl >= 0; nl = text.indexOf('\n', start)) {
+        const line = this.partial.length > 0 ? this.partial + text.slice(start, nl) : text.slice(start, nl);
+        this.partial = '';
+        start = nl + 1;
+        this.line(line);
+      }
+      if (start < n) this.partial += text.slice(start);
+      return;
+    }
     for (let i = start; i < n; i++) {
       const c = text.charCodeAt(i);
       if (c !== 10 && c !== 13) continue;
@@ -93,6 +104,12 @@ export class SseParser {
       return;
     }
     if (line.charCodeAt(0) === 58 /* ':' */) return; // comment (keep-alive pings)
+    if (line.startsWith('data: ')) {
+      // the common case, without the general field split below
+      this.sawField = true;
+      this.data.push(line.slice(6));
+      return;
+    }
     const colon = line.indexOf(':');
     let field: string;
     let value: string;

@@ -4,13 +4,13 @@
  * shows what the loop recorded, not what the simulator believes happened.
  */
 import { existsSync } from 'node:fs';
-import type { EngineConfig } from '../core/types.js';
 import { localDay } from '../core/time.js';
+import type { EngineConfig } from '../core/types.js';
 import type { CycleRecord } from '../loop/cycle-record.js';
 import { readVerifiedReport } from '../loop/phase/report.js';
 import type { Flag } from '../loop/symptoms/flags.js';
 import type { Symptom } from '../loop/symptoms/ledger.js';
-import type { CandidateResult as LoopCandidate, HistoryRecord } from '../loop/tuning/types.js';
+import type { HistoryRecord, CandidateResult as LoopCandidate } from '../loop/tuning/types.js';
 import { readJson, readJsonl, type Warn } from '../store/atomic.js';
 import type { StatePaths } from '../store/paths.js';
 import { diffConfig } from './scorer.js';
@@ -31,8 +31,7 @@ export function symptomsBetween(paths: StatePaths, zone: string, fromMs: number,
   return out.sort((a, b) => a.ts - b.ts);
 }
 
-const num = (v: unknown): number | null | undefined =>
-  typeof v === 'number' ? v : v === null ? null : undefined;
+const num = (v: unknown): number | null | undefined => (typeof v === 'number' ? v : v === null ? null : undefined);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 export function symptomDetail(s: Symptom): SymptomDetail {
@@ -117,6 +116,8 @@ export interface NightFacts {
   workloadChanges: string[];
   /** production's config when the night began */
   config: EngineConfig;
+  /** the supervisor had to restart a dead production before the night */
+  productionRestarted: boolean;
   /** clock time when the night began and when its cycle ended */
   fromMs: number;
   toMs: number;
@@ -147,6 +148,7 @@ export function collectRow(paths: StatePaths, record: CycleRecord, f: NightFacts
     faults_active: f.faults,
     workload_changes: f.workloadChanges,
     config: f.config,
+    production_restarted: f.productionRestarted,
     cycle_id: record.cycle_id,
     phase_epoch_id: record.phase_epoch_id,
     phase_status: record.phase_status,
@@ -176,6 +178,7 @@ export function failedRow(f: NightFacts, message: string): NightRow {
     faults_active: f.faults,
     workload_changes: f.workloadChanges,
     config: f.config,
+    production_restarted: f.productionRestarted,
     cycle_id: null,
     phase_epoch_id: null,
     phase_status: null,

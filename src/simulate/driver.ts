@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { NightshiftError, UsageError } from '../core/errors.js';
-import type { EngineConfig } from '../core/types.js';
 import { atLocal, localDate } from '../core/time.js';
+import type { EngineConfig } from '../core/types.js';
 import type { CycleDeps } from '../loop/cycle.js';
 import { runCycle as realRunCycle } from '../loop/cycle.js';
 import type { CycleRecord } from '../loop/cycle-record.js';
@@ -78,6 +78,21 @@ function prepareStateDir(dir: string | undefined, name: string): string {
 
 const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * The process supervisor of the simulated host (systemd's Restart=on-failure for a vLLM unit): a production
+ * engine that died, or answers /health with 503, is restarted with its current config before the night
+ * begins. Healing is the loop's job; restarting a crashed service is the supervisor's. Returns whether it
+ * had to.
+ */
+async function superviseProduction(production: Production, log: Logger): Promise<boolean> {
+  if (!(production instanceof ManagedProduction)) return false;
+  if (production.pid() !== undefined && (await production.health())) return false;
+  log.warn('simulate: production is down; the supervisor restarts it');
+  const r = await production.start({ timeoutMs: START_TIMEOUT_MS });
+  if (!r.ok) log.warn({ evidence: r.evidence }, 'simulate: production did not come back');
+  return true;
+}
+
 export async function simulate(scenario: Scenario, opts: SimulateOptions = {}): Promise<SimulationResult> {
   const log = opts.log ?? silentLogger;
   const run = opts.runCycle ?? realRunCycle;
@@ -139,10 +154,15 @@ export async function simulate(scenario: Scenario, opts: SimulateOptions = {}): 
         faultsText = text;
         await realSleep(FAULTS_RELOAD_MS);
       }
+      const restarted = await superviseProduction(production, log);
       const config: Config = nightConfig(scenario, n, env);
       const nightStart = atLocal(`${nightDate(scenario, n)}T${scenario.at}`, zone);
       if (nightStart > clock.now()) clock.set(nightStart);
-      else log.warn({ night: n }, 'simulate: the previous cycle ran past this night’s start; the clock goes on from there');
+      else
+        log.warn(
+          { night: n },
+          'simulate: the previous cycle ran past this night’s start; the clock goes on from there',
+        );
       const fromMs = clock.now();
       const current: EngineConfig = await production.current();
       const runsBefore = readHistory(paths, (m) => log.warn(m)).length;
@@ -153,6 +173,7 @@ export async function simulate(scenario: Scenario, opts: SimulateOptions = {}): 
         faults: faultKinds(scenario, n),
         workloadChanges: workloadChanges(firstWorkload, nightWorkload(scenario, n)),
         config: current,
+        productionRestarted: restarted,
         fromMs,
         toMs: fromMs,
         runs: [],

@@ -1,5 +1,5 @@
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { faultKinds, faultsFileText, nightTwinFaults } from './faults.js';
 import { parseScenarioText } from './scenario.js';
 

@@ -21,7 +21,9 @@ export type TwinFault =
 export function toTwinFault(f: Fault): TwinFault | undefined {
   switch (f.kind) {
     case 'memory_hog':
-      return f.after_s === undefined ? { kind: 'memory_hog', gib: f.gib } : { kind: 'memory_hog', gib: f.gib, at: f.after_s };
+      return f.after_s === undefined
+        ? { kind: 'memory_hog', gib: f.gib }
+        : { kind: 'memory_hog', gib: f.gib, at: f.after_s };
     case 'leak':
       return f.for_s === undefined
         ? { kind: 'leak', mib_per_min: f.mib_per_min }

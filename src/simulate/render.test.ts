@@ -23,7 +23,11 @@ describe('renderTable', () => {
   });
 
   it('shows a key metric with its change against the quiet nights before the first fault', () => {
-    const rows = [row(1), row(2), row(3, { faults_active: ['slowdown'], metrics: { interactive: { ttft_ms_p95: 300 } } })];
+    const rows = [
+      row(1),
+      row(2),
+      row(3, { faults_active: ['slowdown'], metrics: { interactive: { ttft_ms_p95: 300 } } }),
+    ];
     expect(tableBaseline(rows).ttft95).toBe(200);
     expect(renderTable(rows).split('\n')[3]).toContain('300 +50%');
   });
@@ -47,7 +51,9 @@ describe('narrateNight', () => {
 
   it('announces a fault on the night it starts', () => {
     const lines = narrateNight(row(4, { faults_active: ['prompt_growth'] }), scenario, row(3));
-    expect(lines[0]).toBe('Night 4 (2026-01-08, 03:00): from tonight users send longer prompts (long-context: 7000 tokens).');
+    expect(lines[0]).toBe(
+      'Night 4 (2026-01-08, 03:00): from tonight users send longer prompts (long-context: 7000 tokens).',
+    );
   });
 
   it('tells the chain of an eventful night: symptom, flag, candidates, promotion', () => {
@@ -55,7 +61,14 @@ describe('narrateNight', () => {
       faults_active: ['prompt_growth'],
       symptoms: ['oom_event'],
       symptom_details: [
-        { kind: 'oom_event', domain: 'long-context', metric: 'oom_events', severity: 'critical', current: 2, baseline: 0 },
+        {
+          kind: 'oom_event',
+          domain: 'long-context',
+          metric: 'oom_events',
+          severity: 'critical',
+          current: 2,
+          baseline: 0,
+        },
       ],
       escalations_armed: ['oom_event'],
       escalation_details: [{ kind: 'oom_event', symptom_count: 3, reason: '3 oom_event symptoms in 24 h' }],

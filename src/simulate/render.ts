@@ -3,8 +3,8 @@
  * `nightshift demo`. Pure: rows in, lines out.
  */
 import type { EngineConfig } from '../core/types.js';
-import { diffConfig } from './scorer.js';
 import type { Fault, Scenario } from './scenario.js';
+import { diffConfig } from './scorer.js';
 import type { NightRow, SimulationResult, Summary } from './types.js';
 
 /** The metrics the table shows, each with the domain it is read from. */
@@ -230,9 +230,7 @@ export function narrateNight(row: NightRow, scenario: Pick<Scenario, 'faults'>, 
       validated: 'validated: tonight is better than before the promotion',
       rolled_back: 'rolled back: tonight is worse than before the promotion, the previous config is restored',
     };
-    out.push(
-      `  promotion ${row.validation.promotion_id}: ${words[row.validation.outcome] ?? row.validation.outcome}`,
-    );
+    out.push(`  promotion ${row.validation.promotion_id}: ${words[row.validation.outcome] ?? row.validation.outcome}`);
   }
   const t = row.tuning;
   if (t) {

@@ -8,6 +8,7 @@ export function row(night: number, over: Partial<NightRow> = {}): NightRow {
     faults_active: [],
     workload_changes: [],
     config: { gpu_memory_utilization: 0.9, max_num_seqs: 64, max_model_len: 8192 },
+    production_restarted: false,
     cycle_id: `loop_202601${String(4 + night).padStart(2, '0')}_030000`,
     phase_epoch_id: `phase_202601${String(4 + night).padStart(2, '0')}_030000`,
     phase_status: 'pass',

@@ -70,7 +70,9 @@ describe('parseScenarioText', () => {
 
 describe('activeFaults', () => {
   it('holds a fault from its first night through its last, inclusive', () => {
-    const s = parseScenarioText(`${minimal}faults:\n  - { kind: quality, from_night: 2, until_night: 3, wrong_fraction: 0.3 }\n`);
+    const s = parseScenarioText(
+      `${minimal}faults:\n  - { kind: quality, from_night: 2, until_night: 3, wrong_fraction: 0.3 }\n`,
+    );
     expect([1, 2, 3, 4].map((n) => activeFaults(s, n).length)).toEqual([0, 1, 1, 0]);
   });
 });

@@ -242,7 +242,9 @@ export class ScenarioError extends UsageError {
   constructor(file: string, problems: ScenarioProblem[]) {
     super(
       problems
-        .map((p) => `scenario: ${p.path || '(root)'}: ${p.message} (${p.line === undefined ? file : `${file}:${p.line}`})`)
+        .map(
+          (p) => `scenario: ${p.path || '(root)'}: ${p.message} (${p.line === undefined ? file : `${file}:${p.line}`})`,
+        )
         .join('\n'),
       'fix the scenario file (docs/scenarios.md describes every key)',
     );
@@ -288,7 +290,12 @@ export function parseScenarioText(text: string, file = 'scenario.yaml'): Scenari
   );
 }
 
-function toProblems(issue: z.core.$ZodIssue, raw: unknown, root: YamlNode | null, lines: LineCounter): ScenarioProblem[] {
+function toProblems(
+  issue: z.core.$ZodIssue,
+  raw: unknown,
+  root: YamlNode | null,
+  lines: LineCounter,
+): ScenarioProblem[] {
   const path = issue.path.map(String);
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => ({
@@ -359,7 +366,11 @@ function lineOf(root: YamlNode | null, path: string[], lines: LineCounter): numb
 
 /** Local date (YYYY-MM-DD) of a night: start_date plus n − 1 calendar days. */
 export function nightDate(scenario: Pick<Scenario, 'start_date'>, n: number): string {
-  return DateTime.fromISO(scenario.start_date).plus({ days: n - 1 }).toISODate() ?? scenario.start_date;
+  return (
+    DateTime.fromISO(scenario.start_date)
+      .plus({ days: n - 1 })
+      .toISODate() ?? scenario.start_date
+  );
 }
 
 /** Faults active on a night (1-based). */

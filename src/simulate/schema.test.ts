@@ -10,7 +10,7 @@ const schema = JSON.parse(
   readFileSync(fileURLToPath(new URL('../../schema/simulation.schema.json', import.meta.url)), 'utf8'),
 ) as object;
 
-export function validator() {
+function validator() {
   const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
   return ajv.compile(schema);
 }
@@ -37,7 +37,9 @@ describe('simulation JSON Schema', () => {
   it('accepts a night whose cycle failed and a deferred tuning run', () => {
     const rows = [
       row(1, { cycle_id: null, phase_status: null, analysis_status: null, exit_code: 70, error: 'boom' }),
-      row(2, { tuning: tuning({ status: 'deferred: budget', candidates: 0, best_fitness: null, control_fitness: null }) }),
+      row(2, {
+        tuning: tuning({ status: 'deferred: budget', candidates: 0, best_fitness: null, control_fitness: null }),
+      }),
     ];
     const validate = validator();
     expect(validate(JSON.parse(JSON.stringify(result(rows))))).toBe(true);

@@ -98,7 +98,9 @@ describe('expectations', () => {
   });
 
   it('fail promotions_beat_control when a promotion did not beat its control', () => {
-    const rows = [row(1, { tuning: tuning({ promoted_config: { max_num_seqs: 32 }, best_fitness: 0.5, control_fitness: 0.5 }) })];
+    const rows = [
+      row(1, { tuning: tuning({ promoted_config: { max_num_seqs: 32 }, best_fitness: 0.5, control_fitness: 0.5 }) }),
+    ];
     const s = summarize(rows, { promotions_beat_control: true });
     expect(s.expect.failures).toEqual(['promotions_beat_control: night 1 promoted fitness 0.5 ≤ control 0.5']);
   });

@@ -53,6 +53,8 @@ export interface NightRow {
   workload_changes: string[];
   /** the production config the night's PHASE measured */
   config: EngineConfig;
+  /** production was down when the night began and the simulated supervisor restarted it */
+  production_restarted: boolean;
   cycle_id: string | null;
   phase_epoch_id: string | null;
   phase_status: string | null;

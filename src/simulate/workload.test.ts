@@ -33,9 +33,7 @@ describe('nightWorkload', () => {
   });
 
   it('grows by a factor', () => {
-    const s = parseScenarioText(
-      `${base}  growth:\n    - { domain: throughput, option: requests, factor: 1.5 }\n`,
-    );
+    const s = parseScenarioText(`${base}  growth:\n    - { domain: throughput, option: requests, factor: 1.5 }\n`);
     expect(nightWorkload(s, 1).throughput?.requests).toBe(15);
     expect(nightWorkload(s, 2).throughput?.requests).toBe(23);
   });

@@ -46,11 +46,17 @@ export interface EngineStats {
   steps: number;
   /** model seconds spent in steps */
   busyModelS: number;
-  /** real ms spent running the engine's own code in timer callbacks (scheduler, token delivery) */
+  /** real (wall) ms spent in the engine's timer callbacks: scheduler, physics, metrics, token delivery */
   ownRealMs: number;
+  /** CPU ms of the same (not inflated when the machine is busy with other processes) */
+  ownCpuMs: number;
+  /** CPU ms of token delivery alone (SSE writes to the sockets), part of ownCpuMs */
+  deliveryCpuMs: number;
   /** real ms of lateness summed over timer callbacks */
   lateRealMs: number;
   maxRunning: number;
+  /** sum over steps of the requests in the step (÷ steps = mean batch) */
+  sumBatch: number;
   preemptions: number;
 }
 
@@ -75,8 +81,11 @@ export class Engine {
     steps: 0,
     busyModelS: 0,
     ownRealMs: 0,
+    ownCpuMs: 0,
+    deliveryCpuMs: 0,
     lateRealMs: 0,
     maxRunning: 0,
+    sumBatch: 0,
     preemptions: 0,
   };
   private window = { promptTokens: 0, genTokens: 0, queries: 0, hits: 0, since: 0 };
@@ -123,8 +132,11 @@ export class Engine {
       outputTokens: Math.max(1, req.outputTokens),
     });
     this.live.set(seq, { seq, req, lastTokenAt: t });
-    this.o.metrics.waiting.set(this.o.metrics.l, this.sched.waiting.length);
-    if (!this.current) this.startStep(t);
+    this.o.metrics.h.waiting.set(this.sched.waiting.length);
+    if (!this.current) {
+      this.startStep(t);
+      this.arm();
+    }
     return seq;
   }
 
@@ -153,8 +165,8 @@ export class Engine {
     const m = this.o.metrics;
     if (plan.preempted.length > 0) this.notePreemptions(plan.preempted.length);
     if (plan.prefixQueries > 0) {
-      m.prefixQueries.inc(m.l, plan.prefixQueries);
-      m.prefixHits.inc(m.l, plan.prefixHits);
+      m.h.prefixQueries.inc(plan.prefixQueries);
+      m.h.prefixHits.inc(plan.prefixHits);
       this.window.queries += plan.prefixQueries;
       this.window.hits += plan.prefixHits;
     }
@@ -186,18 +198,23 @@ export class Engine {
     this.current = { plan, end: t + dur };
     this.stats.busyModelS += dur;
     this.stats.maxRunning = Math.max(this.stats.maxRunning, this.sched.running.length);
-    this.arm();
+    this.stats.sumBatch += plan.seqs.length;
   }
 
+  /** One timer, for the end of the current step. */
   private arm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     if (!this.current) return;
-    const ms = Math.max(0, (this.current.end - this.now()) * 1000 * this.o.timeScale);
+    // whole milliseconds, rounded up: a timer that fires early would cost a second hop
+    const ms = Math.max(0, Math.ceil((this.current.end - this.now()) * 1000 * this.o.timeScale));
     const due = performance.now() + ms;
     this.timer = setTimeout(() => this.onTimer(due), ms);
   }
 
   private onTimer(due: number): void {
     const began = performance.now();
+    const cpu0 = process.cpuUsage();
     this.stats.lateRealMs += Math.max(0, began - due);
     this.timer = undefined;
     let guard = 0;
@@ -208,7 +225,9 @@ export class Engine {
       if (this.sched.hasWork()) this.startStep(end);
       if (++guard > 10_000) break;
     }
-    if (this.current && !this.timer) this.arm();
+    this.arm();
+    const cpu = process.cpuUsage(cpu0);
+    this.stats.ownCpuMs += (cpu.user + cpu.system) / 1000;
     this.stats.ownRealMs += performance.now() - began;
   }
 
@@ -216,43 +235,46 @@ export class Engine {
     const m = this.o.metrics;
     this.stats.steps++;
     const { sampled, finished } = this.sched.complete(plan);
+    const cpu0 = process.cpuUsage();
     for (const seq of sampled) {
       const live = this.live.get(seq);
       if (!live) continue;
       if (live.firstTokenAt === undefined) {
         live.firstTokenAt = t;
-        m.ttft.observe(m.l, t - seq.arrival);
-        m.queue.observe(m.l, (seq.firstScheduledAt ?? t) - seq.arrival);
-        m.promptTokens.inc(m.l, seq.promptTokens);
+        m.h.ttft.observe(t - seq.arrival);
+        m.h.queue.observe((seq.firstScheduledAt ?? t) - seq.arrival);
+        m.h.promptTokens.inc(seq.promptTokens);
         this.window.promptTokens += seq.promptTokens;
       } else {
-        m.itl.observe(m.l, t - live.lastTokenAt);
+        m.h.itl.observe(t - live.lastTokenAt);
       }
       live.lastTokenAt = t;
       live.req.onToken(seq.generated - 1, t);
     }
-    m.generationTokens.inc(m.l, sampled.length);
+    m.h.generationTokens.inc(sampled.length);
     this.window.genTokens += sampled.length;
     for (const seq of finished) {
       const live = this.live.get(seq);
       if (!live) continue;
       this.live.delete(seq);
       const e2e = t - seq.arrival;
-      m.e2e.observe(m.l, e2e);
+      m.h.e2e.observe(e2e);
       if (seq.generated > 1 && live.firstTokenAt !== undefined) {
-        m.tpot.observe(m.l, (t - live.firstTokenAt) / (seq.generated - 1));
+        m.h.tpot.observe((t - live.firstTokenAt) / (seq.generated - 1));
       }
       m.finished(live.req.finishReason as FinishedReason);
       live.req.onFinish(t);
     }
-    m.running.set(m.l, this.sched.running.length);
-    m.waiting.set(m.l, this.sched.waiting.length);
-    m.kvUsage.set(m.l, this.sched.kvUsage);
+    const cpu = process.cpuUsage(cpu0);
+    this.stats.deliveryCpuMs += (cpu.user + cpu.system) / 1000;
+    m.h.running.set(this.sched.running.length);
+    m.h.waiting.set(this.sched.waiting.length);
+    m.h.kvUsage.set(this.sched.kvUsage);
   }
 
   private notePreemptions(n: number): void {
     const m = this.o.metrics;
-    m.preemptions.inc(m.l, n);
+    m.h.preemptions.inc(n);
     const total = this.sched.totalPreemptions;
     // vLLM warns on the first preemption and then every 50th, not on each one.
     for (let k = total - n + 1; k <= total; k++) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GiB, MiB } from './catalogue.js';
-import { faultStateAt, nextCrashAt, parseFaults } from './faults.js';
+import { faultStateAt, nextCrashAt } from './faults.js';
+import { parseFaults } from './faults-file.js';
 
 describe('faults file', () => {
   it('reads a list of faults with default windows', () => {

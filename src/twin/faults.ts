@@ -1,7 +1,8 @@
 /**
  * Faults file (YAML): a list of faults, each active from `at` (model seconds since the twin started serving,
  * default 0) until `until` (model seconds, default forever). Faults active at t = 0 also apply to the startup
- * checks (a memory_hog at 0 is memory used by another process when vLLM starts):
+ * checks (a memory_hog at 0 is memory used by another process when vLLM starts). Reading and validating the
+ * file is faults-file.ts (kept apart so a twin without faults loads no YAML or schema library):
  *
  * ```yaml
  * - { kind: memory_hog, gib: 3, at: 600 }          # another process takes 3 GiB of this GPU
@@ -14,44 +15,20 @@
  * The twin re-reads the file when its mtime changes (polled once a second, real time): an invalid file at
  * startup is an error; an invalid file on reload is a logged warning and the previous faults stay.
  */
-import { parse } from 'yaml';
-import { z } from 'zod';
-import { UsageError } from '../core/errors.js';
 import { GiB, MiB } from './catalogue.js';
 
-const window = { at: z.number().min(0).default(0), until: z.number().positive().optional() };
-const faultSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('memory_hog'), gib: z.number().min(0), ...window }),
-  z.strictObject({ kind: z.literal('leak'), mib_per_min: z.number().min(0), ...window }),
-  z.strictObject({ kind: z.literal('slowdown'), factor: z.number().positive(), ...window }),
-  z.strictObject({ kind: z.literal('quality'), wrong_fraction: z.number().min(0).max(1), ...window }),
-  z.strictObject({ kind: z.literal('crash'), ...window }),
-]);
-const faultsSchema = z.array(faultSchema);
-
-export type Fault = z.infer<typeof faultSchema>;
-
-export class FaultsError extends UsageError {}
-
-export function parseFaults(text: string, where: string): Fault[] {
-  let raw: unknown;
-  try {
-    raw = parse(text);
-  } catch (err) {
-    throw new FaultsError(`twin: faults file ${where}: not valid YAML (${(err as Error).message.split('\n')[0]})`);
-  }
-  if (raw === null || raw === undefined) return [];
-  const res = faultsSchema.safeParse(raw);
-  if (!res.success) {
-    const issue = res.error.issues[0];
-    const path = issue?.path.length ? issue.path.join('.') : '(top level)';
-    throw new FaultsError(
-      `twin: faults file ${where}: ${path}: ${issue?.message ?? 'invalid'}`,
-      'expected a list of {kind: memory_hog|leak|slowdown|quality|crash, at?, until?, ...}',
-    );
-  }
-  return res.data;
+interface Window {
+  /** model seconds since the twin started serving */
+  at: number;
+  until?: number;
 }
+
+export type Fault =
+  | ({ kind: 'memory_hog'; gib: number } & Window)
+  | ({ kind: 'leak'; mib_per_min: number } & Window)
+  | ({ kind: 'slowdown'; factor: number } & Window)
+  | ({ kind: 'quality'; wrong_fraction: number } & Window)
+  | ({ kind: 'crash' } & Window);
 
 const active = (f: Fault, t: number) => t >= f.at && (f.until === undefined || t < f.until);
 

@@ -36,6 +36,22 @@ export class TwinMetrics {
   readonly e2e: Histogram<'model_name' | 'engine'>;
   readonly queue: Histogram<'model_name' | 'engine'>;
   readonly cacheConfig: Gauge<string>;
+  /** the metrics bound to this engine's labels: the hot path skips label hashing */
+  readonly h: {
+    running: Gauge.Internal<'model_name' | 'engine'>;
+    waiting: Gauge.Internal<'model_name' | 'engine'>;
+    kvUsage: Gauge.Internal<'model_name' | 'engine'>;
+    preemptions: Counter.Internal;
+    promptTokens: Counter.Internal;
+    generationTokens: Counter.Internal;
+    prefixQueries: Counter.Internal;
+    prefixHits: Counter.Internal;
+    ttft: Histogram.Internal<'model_name' | 'engine'>;
+    itl: Histogram.Internal<'model_name' | 'engine'>;
+    tpot: Histogram.Internal<'model_name' | 'engine'>;
+    e2e: Histogram.Internal<'model_name' | 'engine'>;
+    queue: Histogram.Internal<'model_name' | 'engine'>;
+  };
   private readonly labels: { model_name: string; engine: string };
 
   constructor(modelName: string, cacheConfig: Record<string, string>) {
@@ -104,6 +120,22 @@ export class TwinMetrics {
     }
     for (const reason of ['stop', 'length', 'abort'] as const)
       this.success.inc({ ...this.labels, finished_reason: reason }, 0);
+    const l = this.labels;
+    this.h = {
+      running: this.running.labels(l),
+      waiting: this.waiting.labels(l),
+      kvUsage: this.kvUsage.labels(l),
+      preemptions: this.preemptions.labels(l),
+      promptTokens: this.promptTokens.labels(l),
+      generationTokens: this.generationTokens.labels(l),
+      prefixQueries: this.prefixQueries.labels(l),
+      prefixHits: this.prefixHits.labels(l),
+      ttft: this.ttft.labels(l),
+      itl: this.itl.labels(l),
+      tpot: this.tpot.labels(l),
+      e2e: this.e2e.labels(l),
+      queue: this.queue.labels(l),
+    };
   }
 
   get l(): { model_name: string; engine: string } {

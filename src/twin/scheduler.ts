@@ -227,12 +227,16 @@ export class Scheduler {
       seq.generated++;
       sampled.push(seq);
       if (seq.generated >= seq.outputTokens) {
-        const i = this.running.indexOf(seq);
-        if (i >= 0) this.running.splice(i, 1);
         this.release(seq);
         seq.state = 'finished';
         finished.push(seq);
       }
+    }
+    if (finished.length > 0) {
+      // one pass, keeping arrival order (many requests often finish in the same step)
+      let w = 0;
+      for (const seq of this.running) if (seq.state === 'running') this.running[w++] = seq;
+      this.running.length = w;
     }
     return { sampled, finished };
   }

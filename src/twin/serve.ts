@@ -12,12 +12,13 @@ import { exitWithWatchedParent } from '../system/process.js';
 import type { TwinArgs } from './args.js';
 import { GiB, resolveGpu, resolveModel } from './catalogue.js';
 import { otherUsers, registerUsage, runtimeDir, unregisterUsage } from './device.js';
-import { Engine } from './engine.js';
-import { type Fault, faultStateAt, parseFaults } from './faults.js';
-import { TwinMetrics } from './metrics.js';
+import { type Fault, faultStateAt } from './faults.js';
 import { captureSizes, formatGib, type Limits, planMemory, resolveLimits, startupTimeS } from './physics.js';
-import { TwinServer } from './server.js';
 import { createVllmLog, type VllmLog } from './vllm-log.js';
+
+// The serving half (prom-client, node:http, the engine) and the YAML/schema libraries are loaded only when
+// needed: a startup failure must print vLLM's message and exit well under a second, even on a busy machine.
+const loadFaultsFile = () => import('./faults-file.js');
 
 /** The vLLM version whose behaviour (messages, metric names, defaults) the twin models. */
 export const MODELLED_VLLM_VERSION = '0.11.0';
@@ -64,7 +65,9 @@ export async function serveTwin(args: TwinArgs, deps: ServeDeps): Promise<Runnin
   const model = resolveModel(args.model);
   const gpu = resolveGpu(args.gpu);
   const faultsPath = args.faultsFile;
-  let faults: Fault[] = faultsPath ? parseFaults(readFileSync(faultsPath, 'utf8'), faultsPath) : [];
+  let faults: Fault[] = faultsPath
+    ? (await loadFaultsFile()).parseFaults(readFileSync(faultsPath, 'utf8'), faultsPath)
+    : [];
   const dir = runtimeDir(env);
   const servedNames = args.servedModelName ?? [args.model];
 
@@ -165,6 +168,11 @@ export async function serveTwin(args: TwinArgs, deps: ServeDeps): Promise<Runnin
     `init engine (profile, create kv cache, warmup model) took ${startupS.toFixed(2)} seconds`,
   );
 
+  const [{ TwinMetrics }, { Engine }, { TwinServer }] = await Promise.all([
+    import('./metrics.js'),
+    import('./engine.js'),
+    import('./server.js'),
+  ]);
   const metrics = new TwinMetrics(servedNames[0] as string, {
     block_size: String(limits.blockSize),
     cache_dtype: args.kvCacheDtype,
@@ -174,7 +182,7 @@ export async function serveTwin(args: TwinArgs, deps: ServeDeps): Promise<Runnin
   });
   let dead = false;
   let stopping = false;
-  let server: TwinServer | undefined;
+  let server: InstanceType<typeof TwinServer> | undefined;
   let faultTimer: NodeJS.Timeout | undefined;
   let stopTwin: (code: number) => Promise<void> = async () => {};
 
@@ -212,12 +220,12 @@ export async function serveTwin(args: TwinArgs, deps: ServeDeps): Promise<Runnin
   const watchFaults = () => {
     if (!faultsPath) return;
     let lastMtime = safeMtime(faultsPath);
-    faultTimer = setInterval(() => {
+    faultTimer = setInterval(async () => {
       const m = safeMtime(faultsPath);
       if (m === lastMtime) return;
       lastMtime = m;
       try {
-        faults = parseFaults(readFileSync(faultsPath, 'utf8'), faultsPath);
+        faults = (await loadFaultsFile()).parseFaults(readFileSync(faultsPath, 'utf8'), faultsPath);
         log.line(
           'INFO',
           'faults',

@@ -7,7 +7,6 @@
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DateTime } from 'luxon';
 
 export type Level = 'INFO' | 'WARNING' | 'ERROR' | 'DEBUG';
 export type Source = 'engine' | 'api' | 'none';
@@ -21,6 +20,22 @@ export interface VllmLog {
   close(): void;
 }
 
+// Intl formats an epoch number directly (local zone, like Python's logging); no luxon on the startup path.
+const STAMP = new Intl.DateTimeFormat('en-GB', {
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
+
+export function formatStamp(epochMs: number): string {
+  const p: Record<string, string> = {};
+  for (const part of STAMP.formatToParts(epochMs)) p[part.type] = part.value;
+  return `${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
+}
+
 export function formatLine(
   level: Level,
   where: string,
@@ -29,7 +44,7 @@ export function formatLine(
   pid: number,
   source: Source,
 ): string {
-  const stamp = DateTime.fromMillis(epochMs).toFormat('MM-dd HH:mm:ss');
+  const stamp = formatStamp(epochMs);
   const prefix =
     source === 'engine' ? `(EngineCore_DP0 pid=${pid}) ` : source === 'api' ? `(APIServer pid=${pid}) ` : '';
   return `${prefix}${level} ${stamp} [${where}] ${message}`;

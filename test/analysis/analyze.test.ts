@@ -10,7 +10,7 @@ import type { StatePaths } from '../../src/store/paths.js';
 import { manualClock } from '../../src/system/clock.js';
 import { silentLogger } from '../../src/system/log.js';
 import { type DomainSpec, noisyDomain, writeNight } from '../support/records.js';
-import { tempState } from '../support/state.js';
+import { fastState as tempState } from './shm.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 10, 20, 3, 0, 0);

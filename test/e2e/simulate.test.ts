@@ -46,7 +46,11 @@ function decisions(rows: NightRow[]) {
     domains: r.domains,
     symptoms: r.symptoms,
     flags: r.escalations_armed,
-    tuning: r.tuning && { status: r.tuning.status, candidates: r.tuning.candidates, promoted: r.tuning.promoted_config },
+    tuning: r.tuning && {
+      status: r.tuning.status,
+      candidates: r.tuning.candidates,
+      promoted: r.tuning.promoted_config,
+    },
     validation: r.validation?.outcome ?? null,
     exit: r.exit_code,
     pass_rate: r.metrics.correctness?.pass_rate,

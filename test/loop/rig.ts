@@ -4,7 +4,8 @@
  * each night's local start. `night('2026-06-04T03:00')` runs one real cycle (runCycle) and returns its record.
  * Every process it starts is stopped by `stop()`; `pids()` lists them for survivor checks.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Config, type ConfigInput, configSchema, DOMAIN_NAMES } from '../../src/config/schema.js';
 import { atLocal } from '../../src/core/time.js';
@@ -19,16 +20,17 @@ import { twinLaunch } from '../../src/targets/launch.js';
 import { freePort } from '../../src/targets/ports.js';
 import { ManagedProduction } from '../../src/targets/production/index.js';
 import { engineFor } from '../../src/targets/registry.js';
-import { tempDir } from '../support/state.js';
 
 export const ZONE = 'UTC';
 const RUNTIME_DIR_ENV = 'NIGHTSHIFT_TWIN_RUNTIME_DIR';
 
-/** Only these PHASE domains run (small, fast at time scale 0.01); every other built-in is off. */
+/**
+ * Only the throughput domain runs (small, fast at time scale 0.01): its latencies are dominated by the twin's
+ * modelled batching and queueing, not by the event-loop jitter of a busy test machine (one real ms is 100
+ * model ms here), which sequential single requests would measure instead.
+ */
 export const RIG_DOMAINS: Record<string, Record<string, unknown>> = {
-  health: {},
-  interactive: { requests: 8 },
-  throughput: { requests: 16, concurrency: 8, max_tokens: 64 },
+  throughput: { requests: 24, concurrency: 8, max_tokens: 64 },
 };
 
 export interface Rig {
@@ -65,25 +67,50 @@ export function rigConfigInput(env: {
       base_url: `http://127.0.0.1:${env.port}`,
       launch: [...twinLaunch(), '--gpu', 'L4-24GB', '--faults', env.faultsFile],
       env: { [RUNTIME_DIR_ENV]: env.runtimeDir },
-      config: { gpu_memory_utilization: 0.9, max_num_seqs: 64, max_model_len: 8192 },
+      // max_num_seqs 4 under the throughput domain's 8 concurrent requests queues half of them: a raise is a
+      // clear, reproducible improvement a canary can measure (the rig's tuning may only move max_num_seqs).
+      config: { gpu_memory_utilization: 0.9, max_num_seqs: 4, max_model_len: 8192 },
       time_scale: 0.01,
       production: { mode: 'managed' },
     },
     phase: { seed: 7, domains },
+    // At time scale 0.01 one real millisecond of event-loop jitter is 100 model ms, and a CI box running other
+    // tests beside this one jitters: the judge gets wider bands and a 250 ms floor so only real changes (a
+    // queue 4 slots deep, a rolled-back config) cross them. The loop's logic is what these tests exercise.
+    analysis: {
+      thresholds: { latency: { warning: 0.5, critical: 0.9 }, throughput: { warning: 0.3, critical: 0.6 } },
+      floors: { latency_ms: 250 },
+    },
     // At time scale 0.01 a twin's real start (~1 s of node) is ~100 model seconds: canary timeouts and the
     // restore SLA are sized for that, and the budget for a control and two candidates.
     eligibility: { window: '03:00-07:00', budget_s: 3000 },
-    tuning: { candidates: 2 },
+    tuning: {
+      candidates: 4,
+      knobs: {
+        max_num_batched_tokens: { enabled: false },
+        enable_prefix_caching: { enabled: false },
+        gpu_memory_utilization: { enabled: false },
+        max_model_len: { enabled: false },
+        kv_cache_dtype: { enabled: false },
+      },
+    },
     canary: {
       timeout_s: 600,
       restore_sla_s: 500,
-      ports: env.canaryPorts, domains: ['interactive', 'throughput'], env: { [RUNTIME_DIR_ENV]: env.runtimeDir } },
+      ports: env.canaryPorts,
+      domains: ['throughput'],
+      env: { [RUNTIME_DIR_ENV]: env.runtimeDir },
+    },
   };
 }
 
-export async function startRig(over: ConfigInput | Record<string, unknown> = {}, firstNight = '2026-06-01T03:00'): Promise<Rig> {
-  const stateDir = tempDir('nightshift-loop-');
-  const runtimeDir = tempDir('nightshift-loop-gpu-');
+export async function startRig(
+  over: ConfigInput | Record<string, unknown> = {},
+  firstNight = '2026-06-01T03:00',
+): Promise<Rig> {
+  // Not test/support/state's tempDir: that one is removed after every test, and a rig lives across a file's tests.
+  const stateDir = mkdtempSync(join(tmpdir(), 'nightshift-loop-'));
+  const runtimeDir = mkdtempSync(join(tmpdir(), 'nightshift-loop-gpu-'));
   const faultsFile = join(stateDir, 'faults.yaml');
   writeFileSync(faultsFile, '[]\n');
   const offset = process.pid % 300;
@@ -119,6 +146,10 @@ export async function startRig(over: ConfigInput | Record<string, unknown> = {},
       const pid = production.pid();
       await production.stop();
       if (pid !== undefined) killGroup(pid, 'SIGKILL');
+      if (!process.env.NIGHTSHIFT_KEEP_STATE) {
+        rmSync(stateDir, { recursive: true, force: true });
+        rmSync(runtimeDir, { recursive: true, force: true });
+      }
     },
   };
 }

@@ -6,8 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Config, configSchema } from '../../src/config/schema.js';
-import { DOMAIN_NAMES } from '../../src/config/schema.js';
+import { type Config, configSchema, DOMAIN_NAMES } from '../../src/config/schema.js';
 import { readVerifiedReport } from '../../src/loop/phase/report.js';
 import { runDomains, runPhase } from '../../src/loop/phase/run.js';
 import { systemClock } from '../../src/system/clock.js';
@@ -78,7 +77,8 @@ describe('PHASE against the twin', () => {
     const small = await startTwin({ timeScale: SCALE, args: ['--max-num-seqs', '2'] });
     pids.push(small.pid);
     try {
-      const opts = { config: configFor(small), clock: systemClock, log: silentLogger };
+      const domainOptions = { throughput: { enabled: true, requests: 12, concurrency: 12, warmup: 0 } };
+      const opts = { config: configFor(small), clock: systemClock, log: silentLogger, domainOptions };
       const [few, many] = await Promise.all([
         runDomains(targetOf(small), ['throughput'], opts),
         runDomains(targetOf(healthy), ['throughput'], { ...opts, config: configFor(healthy) }),

@@ -16,7 +16,15 @@ const METRICS = join(ROOT, 'test', 'fixtures', 'metrics');
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const io = { out: (t: string) => void (out += `${t}\n`), err: (t: string) => void (err += `${t}\n`), isTTY: false };
+  const io = {
+    out: (t: string) => {
+      out += `${t}\n`;
+    },
+    err: (t: string) => {
+      err += `${t}\n`;
+    },
+    isTTY: false,
+  };
   const exit = { code: 0 };
   const program = new Command('nightshift')
     .option('-c, --config <file>')
@@ -51,7 +59,18 @@ describe('nightshift evidence scan', () => {
 
   it('prints JSON with --json and honours a --since/--until window', async () => {
     const file = join(LOGS, 'failure', 'kernel-oom-journald.log');
-    const inside = await run(['evidence', 'scan', file, '--json', '--year', '2025', '--since', '2025-05-15T23:00', '--until', '2025-05-15T23:30']);
+    const inside = await run([
+      'evidence',
+      'scan',
+      file,
+      '--json',
+      '--year',
+      '2025',
+      '--since',
+      '2025-05-15T23:00',
+      '--until',
+      '2025-05-15T23:30',
+    ]);
     expect(JSON.parse(inside.out)).toEqual([expect.objectContaining({ kind: 'kernel_oom', lineNo: 1, file })]);
     const after = await run(['evidence', 'scan', file, '--json', '--year', '2025', '--since', '2025-05-16T00:00']);
     expect(JSON.parse(after.out)).toEqual([]);

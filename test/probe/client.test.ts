@@ -26,21 +26,28 @@ describe('probe client', () => {
     const r = await c.request({ ...chat, max_tokens: 20 });
     expect(r.ok).toBe(true);
     expect(r.ttft_ms).toBeGreaterThanOrEqual(990);
-    expect(r.ttft_ms).toBeLessThan(1200);
-    const itl = r.itl_ms ?? [];
+    expect(r.ttft_ms).toBeLessThan(1500);
+    const itl = [...(r.itl_ms ?? [])].sort((a, b) => a - b);
     expect(itl).toHaveLength(19);
-    const mean = itl.reduce((a, b) => a + b, 0) / itl.length;
-    expect(mean).toBeGreaterThan(8);
-    expect(mean).toBeLessThan(20);
-    expect(Math.max(...itl)).toBeLessThan(100);
+    // ≈ 10 ms; had the 1 s wait leaked in, the mean would be ≈ 60 ms and the largest gap ≈ 1000 ms.
+    // The bounds leave room for timer jitter on a loaded test host.
+    expect(itl[9]).toBeGreaterThan(8);
+    expect(itl[9]).toBeLessThan(40);
+    expect(itl[18]).toBeLessThan(500);
     expect(r.tpot_ms).toBeGreaterThan(8);
-    expect(r.tpot_ms).toBeLessThan(20);
+    expect(r.tpot_ms).toBeLessThan(40);
   });
 
   it('records tokens, usage, finish reason and text of a completed stream', async () => {
     const c = await setup({ mode: 'normal', reply: 'The answer is 42.' });
     const r = await c.request(chat);
-    expect(r).toMatchObject({ ok: true, text: 'The answer is 42.', output_tokens: 4, prompt_tokens: 1, finish_reason: 'stop' });
+    expect(r).toMatchObject({
+      ok: true,
+      text: 'The answer is 42.',
+      output_tokens: 4,
+      prompt_tokens: 1,
+      finish_reason: 'stop',
+    });
     expect(r.chunks).toBe(4);
   });
 

@@ -65,7 +65,13 @@ describe('real healthy logs', () => {
 describe('real /metrics dumps', () => {
   it('reads KV usage from the old gpu_cache_usage_perc name (vLLM V0)', () => {
     const s = parseExposition(read(METRICS, 'vllm-v0-qwenvl.prom'));
-    expect(s).toMatchObject({ available: true, flavour: 'vllm', kv_usage: 0, requests_running: 0, requests_waiting: 0 });
+    expect(s).toMatchObject({
+      available: true,
+      flavour: 'vllm',
+      kv_usage: 0,
+      requests_running: 0,
+      requests_waiting: 0,
+    });
   });
 
   it('ignores process_* metrics around the vLLM ones (0.7 behind a router)', () => {

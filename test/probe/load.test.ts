@@ -45,12 +45,12 @@ describe('runLoad', () => {
   });
 
   it('keeps the given number of requests in flight with fixed concurrency', async () => {
-    const c = await setup({ mode: 'normal', tokens: 2, firstTokenDelayMs: 100 });
+    const c = await setup({ mode: 'normal', tokens: 2, firstTokenDelayMs: 200 });
     const t0 = performance.now();
     const r = await runLoad(c, spec({ pattern: { kind: 'concurrency', concurrency: 4 }, requests: 8 }));
     const wall = performance.now() - t0;
     expect(r.summary.ok).toBe(8);
-    expect(wall).toBeLessThan(600); // two waves of 100 ms, not eight
+    expect(wall).toBeLessThan(1000); // two waves of 200 ms (400 ms), not eight in a row (1600 ms)
     expect(r.samples.map((s) => s.text)).toHaveLength(8);
   });
 

@@ -24,7 +24,10 @@ describe('scrapeMetrics', () => {
   it('is unavailable when nothing listens', async () => {
     const f = await startFakeOpenAI({ mode: 'normal' });
     await f.close();
-    expect(await scrapeMetrics(f.baseUrl, 1000)).toMatchObject({ available: false, reason: expect.stringMatching(/ECONNREFUSED/) });
+    expect(await scrapeMetrics(f.baseUrl, 1000)).toMatchObject({
+      available: false,
+      reason: expect.stringMatching(/ECONNREFUSED/),
+    });
   });
 
   it('gives up within its timeout on a server that never answers', async () => {

@@ -9,7 +9,14 @@ import { renderResult } from '../../src/simulate/render.js';
 import { loadScenario } from '../../src/simulate/scenario.js';
 import { processesMentioning, scenarioFile, schemaErrors } from './support.js';
 
-const SHIPPED = ['traffic-growth-oom', 'noisy-neighbour', 'latency-regression', 'bad-promotion', 'quality-fault', 'healthy'];
+const SHIPPED = [
+  'traffic-growth-oom',
+  'noisy-neighbour',
+  'latency-regression',
+  'bad-promotion',
+  'quality-fault',
+  'healthy',
+];
 
 describe('shipped scenarios', () => {
   for (const name of SHIPPED) {

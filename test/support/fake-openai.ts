@@ -146,7 +146,9 @@ export async function startFakeOpenAI(initial: FakeBehaviour): Promise<FakeOpenA
         res.writeHead(b.healthStatus ?? 200).end();
       } else if (path === '/v1/models') {
         const entry = { id: model, object: 'model', ...(b.maxModelLen ? { max_model_len: b.maxModelLen } : {}) };
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [entry] }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ object: 'list', data: [entry] }));
       } else if (path === '/metrics' && b.metrics !== undefined) {
         const text = typeof b.metrics === 'function' ? b.metrics() : b.metrics;
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text);
@@ -231,7 +233,8 @@ export async function startFakeOpenAI(initial: FakeBehaviour): Promise<FakeOpenA
     }
     send(chunkObject(chat, answeredModel, chat ? undefined : '', finish));
     const streamOptions = reqBody.stream_options as { include_usage?: boolean } | undefined;
-    if (b.usage !== false && streamOptions?.include_usage) send(chunkObject(chat, answeredModel, undefined, null, usage));
+    if (b.usage !== false && streamOptions?.include_usage)
+      send(chunkObject(chat, answeredModel, undefined, null, usage));
     res.end('data: [DONE]\n\n');
   };
 

@@ -38,7 +38,7 @@ describe('twin startup', () => {
     expect(r.ms).toBeLessThan(1000);
   });
 
-  it("fails with the max seq len message when one max-model-len sequence does not fit", async () => {
+  it('fails with the max seq len message when one max-model-len sequence does not fit', async () => {
     const r = await failedStart(['--max-model-len', '131072']);
     expect(r.code).not.toBe(0);
     expect(r.log).toMatch(

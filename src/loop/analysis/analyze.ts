@@ -15,8 +15,9 @@ import { listSealedEpochs, readVerifiedReport } from '../phase/report.js';
 import { evaluateEscalation } from '../symptoms/escalation.js';
 import { readSymptoms, recordSymptom, type Symptom } from '../symptoms/ledger.js';
 import { loadBaseline } from './baseline.js';
-import { compareNights } from './compare.js';
-import { isDegraded, type JudgedVerdict } from './judge.js';
+import { isDegraded, type JudgedVerdict, judgeNight } from './judge.js';
+import { loadNight } from './night-cache.js';
+import { judgeConfig } from './rules.js';
 
 export type AnalysisStatus = 'healthy' | 'degraded' | 'inconclusive';
 
@@ -82,7 +83,11 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalysisResult> {
   const started = performance.now();
   const tonight = readVerifiedReport(paths, epochId);
   const baseline = loadBaseline(paths, config, tonight.signal, opts.excludeEpochs ?? [], log);
-  const verdicts = compareNights(config, baseline.reports, tonight);
+  const verdicts = judgeNight(
+    baseline.reports.map((r) => loadNight(paths, r, log)),
+    loadNight(paths, tonight, log),
+    judgeConfig(config),
+  );
   const degraded = verdicts.filter(isDegraded);
   const warn = (message: string) => log.warn(message);
   const recorded: Symptom[] = [];

@@ -6,8 +6,10 @@
  *   2. it clears the absolute floor (latency ms, tok/s, req/s), so a big percentage of a tiny number is ignored;
  *   3. it is significant at `alpha` in a one-sided test against the baseline:
  *      latency → Mann-Whitney U on the pooled per-request samples (ttft, per-request mean itl, e2e) with the
- *                Hodges-Lehmann shift and its (1 − alpha) interval; the nightly robust z when samples are missing;
- *      throughput → robust z of tonight's value against the nightly values (one value per night);
+ *                Hodges-Lehmann shift and its (1 − alpha) interval (computed for verdicts past their threshold,
+ *                whose reason quotes it); the nightly robust z when samples are missing;
+ *      throughput → robust z of tonight's value against the nightly values (one value per night), p from
+ *                Student t with n − 1 df (see core/stats robustZ);
  *      pass rate / error rate → Fisher's exact test of tonight's failures against the baseline nights' pooled
  *                counts (exact binomial against the baseline rate when only tonight has counts);
  *      OOM → Poisson rate test (tonight vs the baseline nights) for the "increase" case. New OOMs where the
@@ -63,8 +65,13 @@ interface History {
 
 interface SampleTest {
   pValue: number;
+  detail: string;
+  /** Hodges-Lehmann shift and interval, computed on first use and kept */
+  effect: () => Effect;
+}
+
+interface Effect {
   ci: [number, number];
-  shift: number;
   detail: string;
 }
 
@@ -194,7 +201,12 @@ function judgeShift(ctx: Ctx, band: Band): JudgedVerdict {
   const sign = metricDef(rule.metric).better === 'lower' ? '+' : '-';
   const change = `${rule.label} ${fmtPct(signedRel(ctx))}`;
   const crossed = bandSeverity(rel, band);
-  const test = shiftTest(ctx);
+  let test = shiftTest(ctx);
+  // The interval costs more than the test: computed where a reason can use it (a crossed threshold).
+  if (crossed && test.effect) {
+    const e = test.effect();
+    test = { ...test, ci: e.ci, detail: `${test.detail}; ${e.detail}` };
+  }
   const testField: Verdict['test'] = {
     name: test.name,
     pValue: test.pValue,
@@ -240,6 +252,7 @@ interface TestOutcome {
   pValue: number;
   ci?: [number, number];
   detail: string;
+  effect?: () => Effect;
 }
 
 /** Latency with enough samples on both sides → Mann-Whitney + Hodges-Lehmann; otherwise the nightly robust z. */
@@ -247,7 +260,7 @@ function shiftTest(ctx: Ctx): TestOutcome {
   const { rule } = ctx;
   if (rule.series) {
     const pooled = sampleTest(ctx, rule.series);
-    if (pooled) return { name: 'mann-whitney', pValue: pooled.pValue, ci: pooled.ci, detail: pooled.detail };
+    if (pooled) return { name: 'mann-whitney', pValue: pooled.pValue, detail: pooled.detail, effect: pooled.effect };
   }
   return nightlyTest(ctx);
 }
@@ -258,7 +271,7 @@ function nightlyTest(ctx: Ctx): TestOutcome {
   return {
     name: 'robust-z',
     pValue: r.pValue,
-    detail: `robust z=${fmtValue(r.z)} of tonight against ${values.length} nightly values (median ${fmtValue(r.center)}, 1.4826·MAD ${fmtValue(r.scale)})`,
+    detail: `robust z=${fmtValue(r.z)} of tonight against ${values.length} nightly values (median ${fmtValue(r.center)}, 1.4826·MAD ${fmtValue(r.scale)}), p from Student t with ${r.df} df`,
   };
 }
 
@@ -281,15 +294,23 @@ function sampleTest(ctx: Ctx, series: SampleSeries): SampleTest | undefined {
   const now = Float64Array.from(tonight).sort();
   const alternative = worseAlternative(ctx.rule.metric);
   const mw = mannWhitneyU(pooled, now, alternative, true);
-  const hl = hodgesLehmann(pooled, now, 1 - ctx.cfg.alpha, true);
+  const alpha = ctx.cfg.alpha;
+  let effect: Effect | undefined;
   const result: SampleTest = {
     pValue: mw.pValue,
-    ci: hl.ci,
-    shift: hl.estimate,
     detail:
       `Mann-Whitney U=${fmtValue(mw.u)}, z=${fmtValue(mw.z)}, ${series} samples: ${now.length} tonight vs ` +
-      `${pooled.length} pooled from ${ctx.history.length} nights; Hodges-Lehmann shift ${fmtSigned(hl.estimate)} ms, ` +
-      `${fmtConfidence(ctx.cfg.alpha)} CI ${fmtInterval(hl.ci, 'ms')}`,
+      `${pooled.length} pooled from ${ctx.history.length} nights`,
+    effect: () => {
+      if (!effect) {
+        const hl = hodgesLehmann(pooled, now, 1 - alpha, true);
+        effect = {
+          ci: hl.ci,
+          detail: `Hodges-Lehmann shift ${fmtSigned(hl.estimate)} ms, ${fmtConfidence(alpha)} CI ${fmtInterval(hl.ci, 'ms')}`,
+        };
+      }
+      return effect;
+    },
   };
   ctx.cache.set(key, result);
   return result;

@@ -17,8 +17,19 @@ export interface PauseState {
   by: string;
 }
 
+/** The pause, if set. An unreadable pause file counts as a pause: a kill switch fails safe. */
 export function readPause(paths: StatePaths): PauseState | undefined {
-  return readJson<PauseState>(paths.pauseFile());
+  try {
+    return readJson<PauseState>(paths.pauseFile());
+  } catch (err) {
+    return {
+      schema: schemaId('pause') as PauseState['schema'],
+      mode: 'observe',
+      paused_at: 0,
+      reason: `${paths.pauseFile()} is unreadable (${(err as Error).message}); treated as paused until removed`,
+      by: 'unknown',
+    };
+  }
 }
 
 export function setPause(paths: StatePaths, state: Omit<PauseState, 'schema'>): PauseState {

@@ -83,7 +83,8 @@ export function runCheck(check: Check, answer: string): CheckOutcome {
       const parsed = extractJson(answer);
       if (!parsed.ok) return { passed: false, reason: parsed.error };
       const v = parsed.value;
-      if (v === null || typeof v !== 'object' || Array.isArray(v)) return { passed: false, reason: 'not a JSON object' };
+      if (v === null || typeof v !== 'object' || Array.isArray(v))
+        return { passed: false, reason: 'not a JSON object' };
       const missing = check.value.filter((k) => !Object.hasOwn(v, k));
       return missing.length === 0 ? { passed: true } : { passed: false, reason: `missing keys: ${missing.join(', ')}` };
     }

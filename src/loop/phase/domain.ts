@@ -32,7 +32,7 @@ export interface DomainContext {
 export interface Domain {
   name: string;
   description: string;
-  /** the options the domain uses when the config names none (documentation; `phase show --defaults`) */
+  /** the options the domain uses when the config names none (documentation; `nightshift phase domains` prints them) */
   defaults?: Partial<DomainOptions>;
   run(ctx: DomainContext): Promise<DomainResult>;
 }

@@ -3,7 +3,12 @@ import type { RequestSample } from '../../core/types.js';
 import { decideStatus, quantile } from './outcome.js';
 
 const ok = (): RequestSample => ({ ok: true, t: 0, e2e_ms: 10 });
-const bad = (error: RequestSample['error'], detail = 'x'): RequestSample => ({ ok: false, t: 0, error, error_detail: detail });
+const bad = (error: RequestSample['error'], detail = 'x'): RequestSample => ({
+  ok: false,
+  t: 0,
+  error,
+  error_detail: detail,
+});
 
 describe('domain status', () => {
   it('passes when every request succeeded', () => {

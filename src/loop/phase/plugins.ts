@@ -34,10 +34,12 @@ export function domainsOf(path: string, mod: Record<string, unknown>): Domain[] 
   if (mod.default !== undefined) found.push(mod.default);
   if (mod.domain !== undefined) found.push(mod.domain);
   if (Array.isArray(mod.domains)) found.push(...mod.domains);
-  if (found.length === 0) throw new PluginError(path, 'exports no domain (expected a default export, `domain` or `domains`)');
+  if (found.length === 0)
+    throw new PluginError(path, 'exports no domain (expected a default export, `domain` or `domains`)');
   const out: Domain[] = [];
   for (const d of found) {
-    if (!isDomain(d)) throw new PluginError(path, 'an export is not a Domain ({ name: string, description, run(ctx) })');
+    if (!isDomain(d))
+      throw new PluginError(path, 'an export is not a Domain ({ name: string, description, run(ctx) })');
     if (Object.hasOwn(BUILTIN_DOMAINS, d.name) || d.name.startsWith('suite:')) {
       throw new PluginError(path, `domain name "${d.name}" is taken by a built-in domain or a suite`);
     }

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { seededRng } from '../../core/random.js';
-import { countTokens } from '../../twin/golden.js';
-import { fillerText, GOLDEN, loadPrompt } from './prompts.js';
+import { answer, countTokens } from '../../twin/golden.js';
 import { runCheck } from './checks.js';
-import { answer } from '../../twin/golden.js';
+import { fillerText, GOLDEN, loadPrompt } from './prompts.js';
 
 describe('prompts', () => {
   it('filler of N words is N tokens under the twin tokenizer', () => {

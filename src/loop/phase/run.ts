@@ -16,9 +16,11 @@
  * Durations in the config are model time: against a twin at time scale s they last s × as long in real time.
  */
 import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Config, type DomainOptions, domainOptionsSchema } from '../../config/schema.js';
 import { describeError, UsageError } from '../../core/errors.js';
+import { isMetricName, type Metrics } from '../../core/metrics.js';
 import { hashSeed, seededRng } from '../../core/random.js';
 import type { PhaseRecord, PhaseSignal, SampleLine, TargetIdentity } from '../../core/report.js';
 import { parseDuration, stampId } from '../../core/time.js';
@@ -33,7 +35,7 @@ import { BUILTIN_DOMAINS } from './domains/index.js';
 import { parseVersion } from './models.js';
 import { loadPlugin } from './plugins.js';
 import { configHash, ReportWriter } from './report.js';
-import { loadSuite } from './suites.js';
+import { loadSuite, suiteDomainName } from './suites.js';
 import { applyWatch, scrapeSignals, startWatch } from './watch.js';
 
 export interface PhaseTarget {
@@ -119,6 +121,7 @@ export async function runDomains(
   const { config, clock, log } = opts;
   const scale = timeScaleOf(target, config);
   const requestTimeoutMs = Math.max(1, parseDuration(config.phase.request_timeout) * scale);
+  const controlTimeoutMs = Math.min(CONTROL_TIMEOUT_MS, requestTimeoutMs);
   const client = createProbeClient({
     baseUrl: target.baseUrl,
     model: target.model,
@@ -131,7 +134,7 @@ export async function runDomains(
     baseUrl: target.baseUrl,
     model: target.model,
     ...(target.apiKey ? { apiKey: target.apiKey } : {}),
-    requestTimeoutMs: Math.min(CONTROL_TIMEOUT_MS, requestTimeoutMs),
+    requestTimeoutMs: controlTimeoutMs,
     timeScale: scale,
     clock,
     checkModel: false,
@@ -173,6 +176,9 @@ export async function runDomains(
     if (run.signal.aborted) {
       return errorResult(`not run: ${describeError(run.signal.reason)}`, startedAt, clock.now());
     }
+    // /metrics before the domain, scraped while the reachability check runs (a hanging target costs one wait).
+    const scrape = (): Promise<EngineSignals> => scrapeSignals(control, controlTimeoutMs);
+    const beforeScrape = scrape();
     if (name !== 'health') {
       const down = await unreachable();
       if (down) return errorResult(down, startedAt, clock.now());
@@ -189,18 +195,17 @@ export async function runDomains(
     const onRunAbort = () => domainAc.abort(run.signal.reason);
     run.signal.addEventListener('abort', onRunAbort, { once: true });
 
-    const scrape = (): Promise<EngineSignals> => scrapeSignals(control);
     const watch = startWatch({
       control,
       clock,
       log,
       pollMs: WATCH_POLL_MS,
-      scrape: () => scrapeSignals(control),
+      scrape,
       ...(target.logPath ? { logPath: target.logPath } : {}),
       ...(target.journalUnit ? { journalUnit: target.journalUnit } : {}),
       ...(target.processExited ? { processExited: target.processExited } : {}),
     });
-    const before = await scrape().catch(() => ({ available: false }) as EngineSignals);
+    const before = await beforeScrape;
 
     const seed = (config.phase.seed + hashSeed(name)) >>> 0;
     const ctx: DomainContext = {
@@ -215,8 +220,7 @@ export async function runDomains(
       rng: seededRng(seed),
       signal: domainAc.signal,
       log: log.child({ domain: name }),
-      progress: (done, of) =>
-        opts.onProgress?.({ domain: name, index: k + 1, total: domains.length, done, of }),
+      progress: (done, of) => opts.onProgress?.({ domain: name, index: k + 1, total: domains.length, done, of }),
       ...(target.engine ? { engine: target.engine } : {}),
     };
 
@@ -231,7 +235,8 @@ export async function runDomains(
         }, timeoutMs);
       });
       const cut = new Promise<DomainResult>((resolve) => {
-        const stop = () => resolve({ status: 'error', metrics: {}, reason: `cut short: ${describeError(run.signal.reason)}` });
+        const stop = () =>
+          resolve({ status: 'error', metrics: {}, reason: `cut short: ${describeError(run.signal.reason)}` });
         if (run.signal.aborted) stop();
         else {
           run.signal.addEventListener('abort', stop, { once: true });
@@ -239,9 +244,16 @@ export async function runDomains(
         }
       });
       result = await Promise.race([
-        domain.run(ctx).catch(
-          (err: unknown): DomainResult => ({ status: 'error', metrics: {}, reason: `domain failed: ${describeError(err)}` }),
-        ),
+        // through a promise: a plugin's run that throws before returning one is an error result too
+        Promise.resolve()
+          .then(() => domain.run(ctx))
+          .catch(
+            (err: unknown): DomainResult => ({
+              status: 'error',
+              metrics: {},
+              reason: `domain failed: ${describeError(err)}`,
+            }),
+          ),
         timedOut,
         cut,
       ]);
@@ -251,10 +263,15 @@ export async function runDomains(
       run.signal.removeEventListener('abort', onRunAbort);
       if (!domainAc.signal.aborted) domainAc.abort(new Error('domain finished'));
     }
-    const after = await scrapeSignals(control).catch(() => ({ available: false }) as EngineSignals);
+    result = normalizeResult(result);
+    const after = await scrape();
     const watched = await watch.stop();
     // Every request refused: the target went away during the domain; say so rather than list the refusals.
-    if (result.status === 'error' && (result.samples ?? []).length > 0 && result.samples?.every((s) => s.error === 'connect_refused')) {
+    if (
+      result.status === 'error' &&
+      (result.samples ?? []).length > 0 &&
+      result.samples?.every((s) => s.error === 'connect_refused')
+    ) {
       const down = await unreachable();
       if (down) result = { ...result, reason: `${down} (during the domain)` };
     }
@@ -272,6 +289,24 @@ export async function runDomains(
     if (h.status === 503) return `target unhealthy: GET /health → 503 at ${target.baseUrl}`;
     return undefined;
   }
+}
+
+/**
+ * A result as the report keeps it: a known status, and metrics that are finite numbers of the shared
+ * vocabulary. A plugin's other figures move to `details.other_metrics` rather than into the vocabulary.
+ */
+export function normalizeResult(r: DomainResult): DomainResult {
+  if (r === null || typeof r !== 'object' || !['pass', 'fail', 'error'].includes((r as DomainResult).status)) {
+    return { status: 'error', metrics: {}, reason: 'domain returned no valid result (status pass | fail | error)' };
+  }
+  const metrics: Metrics = {};
+  const other: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r.metrics ?? {})) {
+    if (isMetricName(k) && typeof v === 'number' && Number.isFinite(v)) metrics[k] = v;
+    else other[k] = v;
+  }
+  if (Object.keys(other).length === 0) return { ...r, metrics };
+  return { ...r, metrics, details: { ...(r.details ?? {}), other_metrics: other } };
 }
 
 /** The target as the config describes it. The API key is read from the environment, never stored. */
@@ -294,23 +329,44 @@ export function targetFromConfig(config: Config, env: NodeJS.ProcessEnv = proces
 /** Enabled built-in domains in their order, then suites, then plugins. */
 export function defaultDomainNames(config: Config, extra: readonly Domain[]): string[] {
   const domains = config.phase.domains as Partial<Record<string, DomainOptions>>;
-  return [
-    ...Object.keys(BUILTIN_DOMAINS).filter((n) => domains[n]?.enabled !== false),
-    ...extra.map((d) => d.name),
-  ];
+  return [...Object.keys(BUILTIN_DOMAINS).filter((n) => domains[n]?.enabled !== false), ...extra.map((d) => d.name)];
+}
+
+/**
+ * A suite or plugin that cannot be loaded still has its place in the report: a domain that is an `error`
+ * with the load problem as reason, so one broken file never costs the night's other measurements.
+ */
+export function unloadable(name: string, reason: string): Domain {
+  return {
+    name,
+    description: `not loaded: ${reason}`,
+    run: async () => ({ status: 'error', metrics: {}, reason: `not loaded: ${reason}` }),
+  };
 }
 
 /** Suites and plugins of the config, loaded (paths relative to `baseDir`, the config file's directory). */
 export async function loadExtraDomains(config: Config, baseDir: string): Promise<Domain[]> {
-  const suites = config.phase.suites.map((s) => loadSuite(s, baseDir));
-  const plugins: Domain[] = [];
-  for (const p of config.phase.plugins) plugins.push(...(await loadPlugin(p, baseDir)));
+  const out: Domain[] = [];
+  for (const s of config.phase.suites) {
+    try {
+      out.push(loadSuite(s, baseDir));
+    } catch (err) {
+      out.push(unloadable(suiteDomainName(s.name), describeError(err)));
+    }
+  }
+  for (const p of config.phase.plugins) {
+    try {
+      out.push(...(await loadPlugin(p, baseDir)));
+    } catch (err) {
+      out.push(unloadable(`plugin:${basename(p)}`, describeError(err)));
+    }
+  }
   const seen = new Set<string>();
-  for (const d of [...suites, ...plugins]) {
+  for (const d of out) {
     if (seen.has(d.name)) throw new UsageError(`phase: two suites or plugins are named "${d.name}"`, 'rename one');
     seen.add(d.name);
   }
-  return [...suites, ...plugins];
+  return out;
 }
 
 /** `phase_YYYYmmdd_HHMMSS` in the configured zone; `_2`, `_3`… when that epoch already exists. */
@@ -435,4 +491,3 @@ export async function runPhase(opts: PhaseRunOptions): Promise<PhaseRunResult> {
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
-

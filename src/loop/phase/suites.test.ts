@@ -23,7 +23,11 @@ describe('prompt suites', () => {
   });
 
   it('reads JSONL, one case per line', () => {
-    const cases = parseSuite('j', 'j.jsonl', '{"prompt":"What is 17+25?","number":42}\n\n{"prompt":"x","regex":"^a"}\n');
+    const cases = parseSuite(
+      'j',
+      'j.jsonl',
+      '{"prompt":"What is 17+25?","number":42}\n\n{"prompt":"x","regex":"^a"}\n',
+    );
     expect(cases.map((c) => c.check.type)).toEqual(['number', 'regex']);
   });
 
@@ -47,6 +51,8 @@ describe('prompt suites', () => {
   });
 
   it('a missing file is a usage error naming it', () => {
-    expect(() => loadSuite({ name: 'gone', file: 'nope.yaml' }, tempDir())).toThrow(/suite gone: cannot read the file: ENOENT/);
+    expect(() => loadSuite({ name: 'gone', file: 'nope.yaml' }, tempDir())).toThrow(
+      /suite gone: cannot read the file: ENOENT/,
+    );
   });
 });

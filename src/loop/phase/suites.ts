@@ -60,7 +60,9 @@ function toCheck(raw: RawCase): Check | string {
   switch (type) {
     case 'number': {
       const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN;
-      return Number.isFinite(n) ? { type, value: n } : `check "number" expects a number, found ${JSON.stringify(value)}`;
+      return Number.isFinite(n)
+        ? { type, value: n }
+        : `check "number" expects a number, found ${JSON.stringify(value)}`;
     }
     case 'json_keys':
       return Array.isArray(value) ? { type, value } : `check "json_keys" expects a list of keys`;
@@ -130,7 +132,11 @@ export function loadSuite(suite: { name: string; file: string }, baseDir: string
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new SuiteError(suite.name, path, `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new SuiteError(
+      suite.name,
+      path,
+      `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   const cases = parseSuite(suite.name, path, text);
   return makeCorrectnessDomain({

@@ -10,13 +10,12 @@
  * the evidence keeps every line.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Evidence } from '../../core/types.js';
+import type { DomainResult, Evidence } from '../../core/types.js';
 import { diffSignals, type ScrapedSignals, scrapeMetrics } from '../../probe/scrape.js';
 import { OOM_KINDS } from '../../probe/signatures.js';
 import type { EngineSignals, ProbeClient } from '../../probe/types.js';
 import type { Clock } from '../../system/clock.js';
 import type { Logger } from '../../system/log.js';
-import type { DomainResult } from '../../core/types.js';
 import { type LogReader, systemLogReader } from './logs.js';
 
 export interface WatchOptions {
@@ -70,7 +69,7 @@ export function metricsUrlOf(baseUrl: string): string {
 }
 
 /** Scrape the target behind a control client; never throws (unavailable with a reason instead). */
-export async function scrapeSignals(control: ProbeClient, timeoutMs = 3000): Promise<ScrapedSignals> {
+export async function scrapeSignals(control: ProbeClient, timeoutMs: number): Promise<ScrapedSignals> {
   return scrapeMetrics(metricsUrlOf(control.baseUrl), timeoutMs);
 }
 
@@ -100,16 +99,23 @@ export function startWatch(o: WatchOptions): Watch {
     if (h.status !== 0) lastHealth = h.status;
     if (!exitSeen && o.processExited?.()) {
       exitSeen = true;
-      live.push({ source: 'exit', kind: 'engine_exit', line: 'the managed engine process exited during the domain', at: o.clock.now() });
+      live.push({
+        source: 'exit',
+        kind: 'engine_exit',
+        line: 'the managed engine process exited during the domain',
+        at: o.clock.now(),
+      });
     }
     const s = await o.scrape();
-    if (s.available) during.push(s);
+    if (s.available && !ac.signal.aborted) during.push(s);
   };
 
+  // A poll in flight when the domain ends is abandoned, not awaited: a hanging target must not hold the run.
+  const stopped = new Promise<void>((resolve) => ac.signal.addEventListener('abort', () => resolve(), { once: true }));
   const loop = (async () => {
     while (!ac.signal.aborted) {
       try {
-        await tick();
+        await Promise.race([tick(), stopped]);
         await delay(o.pollMs, undefined, { signal: ac.signal });
       } catch (err) {
         if (!ac.signal.aborted) o.log.debug({ err }, 'phase: watch poll failed');
@@ -122,7 +128,12 @@ export function startWatch(o: WatchOptions): Watch {
       ac.abort();
       await loop;
       if (!exitSeen && o.processExited?.()) {
-        live.push({ source: 'exit', kind: 'engine_exit', line: 'the managed engine process exited during the domain', at: o.clock.now() });
+        live.push({
+          source: 'exit',
+          kind: 'engine_exit',
+          line: 'the managed engine process exited during the domain',
+          at: o.clock.now(),
+        });
       }
       const evidence: Evidence[] = [];
       let logPreemptions = 0;

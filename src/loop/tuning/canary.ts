@@ -203,8 +203,11 @@ export async function runCanary(deps: CanaryDeps, spec: CanarySpec): Promise<Can
     const domains: Record<string, DomainStatus> = {};
     for (const [name, r] of results) domains[name] = r.status;
     const metrics = mergeDomainMetrics(results);
-    const domainEvidence = [...results.values()].flatMap((r) => r.evidence ?? []);
     const oom = oomEvidence(engine, logPath);
+    const domainEvidence = withoutRepeats(
+      oom,
+      [...results.values()].flatMap((r) => r.evidence ?? []),
+    );
     if (oom.length > 0 || (metrics.oom_events ?? 0) > 0) {
       return finish('oom', {
         ...where,
@@ -289,6 +292,18 @@ function exitEvidence(instance: Instance, logPath: string): Evidence[] {
     },
     ...(last ? [{ source: 'log' as const, line: last, lineNo: lines.length }] : []),
   ];
+}
+
+/** The domains' evidence minus lines already found in the log (PHASE's watch reads the same log, truncated). */
+function withoutRepeats(have: readonly Evidence[], more: readonly Evidence[]): Evidence[] {
+  const key = (e: Evidence) => e.line.replace(/…$/, '').slice(0, 120);
+  const seen = new Set(have.map(key));
+  return more.filter((e) => {
+    const k = key(e);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }
 
 /** Which domain speaks for a metric family when several report it. */

@@ -9,7 +9,7 @@
  *    that probe's send, in model seconds. No recovery within `duration` fails the domain.
  * `queue_ms_p95` is the p95 over the burst of TTFT beyond the baseline TTFT: the wait a client sees on top
  * of an unloaded prefill (engines do not expose per-request queue time to clients).
- * Defaults: 48 requests at 40 req/s, recovery window 10 s, 64 prompt tokens, 32 output tokens.
+ * Defaults: 48 requests at 40 req/s, recovery window 30 s, 64 prompt tokens, 32 output tokens.
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -26,7 +26,7 @@ const DEFAULTS: Defaults = {
   concurrency: 1,
   max_concurrency: 1,
   rate: 40,
-  durationMs: 10_000,
+  durationMs: 30_000,
   prompt_tokens: 64,
   max_tokens: 32,
 };
@@ -51,7 +51,7 @@ export function queueP95(samples: readonly RequestSample[], baselineTtftMs: numb
 export const burstDomain: Domain = {
   name: 'burst',
   description: 'Poisson burst above capacity then quiet: queue time, errors, recovery time',
-  defaults: defaultsAsOptions(DEFAULTS),
+  defaults: defaultsAsOptions(DEFAULTS, ['requests', 'rate', 'durationMs', 'prompt_tokens', 'max_tokens']),
   async run(ctx: DomainContext): Promise<DomainResult> {
     const o = resolve(ctx.options, DEFAULTS);
     const total = BASELINE_REQUESTS + o.requests;
@@ -119,7 +119,8 @@ export const burstDomain: Domain = {
     if (recoveryS !== undefined) metrics.recovery_s = recoveryS;
     const failures: string[] = [];
     if (recoveryS === undefined && !ctx.signal.aborted) {
-      const last = lastProbe?.ttft_ms !== undefined ? `last probe TTFT ${Math.round(lastProbe.ttft_ms)} ms` : 'no probe answered';
+      const last =
+        lastProbe?.ttft_ms !== undefined ? `last probe TTFT ${Math.round(lastProbe.ttft_ms)} ms` : 'no probe answered';
       failures.push(
         `no recovery within ${o.durationMs / 1000} s after the burst (${last}, threshold ${Math.round(threshold)} ms)`,
       );

@@ -28,18 +28,14 @@ export interface Resolved {
 
 export type Defaults = Resolved;
 
-/** A domain's documented defaults, in config form (what `phase show --defaults` and the docs print). */
-export function defaultsAsOptions(d: Defaults): Partial<DomainOptions> {
-  return {
-    requests: d.requests,
-    warmup: d.warmup,
-    concurrency: d.concurrency,
-    max_concurrency: d.max_concurrency,
-    rate: d.rate,
-    duration: `${d.durationMs / 1000}s`,
-    prompt_tokens: d.prompt_tokens,
-    max_tokens: d.max_tokens,
-  };
+/** The options a domain reads, with their defaults in config form (what `nightshift phase domains` prints). */
+export function defaultsAsOptions(d: Defaults, keys: readonly (keyof Defaults)[]): Partial<DomainOptions> {
+  const out: Partial<DomainOptions> = {};
+  for (const k of keys) {
+    if (k === 'durationMs') out.duration = `${d.durationMs / 1000}s`;
+    else out[k] = d[k];
+  }
+  return out;
 }
 
 export function resolve(options: DomainOptions, d: Defaults): Resolved {
@@ -97,7 +93,9 @@ export interface LoadOptions {
 export function load(ctx: DomainContext, o: LoadOptions): Promise<LoadResult> {
   const scale = timeScale(ctx);
   const pattern: LoadPattern =
-    o.pattern.kind === 'rate' || o.pattern.kind === 'poisson' ? { ...o.pattern, rate: o.pattern.rate / scale } : o.pattern;
+    o.pattern.kind === 'rate' || o.pattern.kind === 'poisson'
+      ? { ...o.pattern, rate: o.pattern.rate / scale }
+      : o.pattern;
   const offset = o.progressOffset ?? 0;
   const total = o.progressTotal ?? o.requests;
   return runLoad(

@@ -62,7 +62,7 @@ export function findKnee(levels: readonly Pick<Level, 'concurrency' | 'output_to
 export const concurrencySweepDomain: Domain = {
   name: 'concurrency-sweep',
   description: 'concurrency 1 → N: knee of the curve, goodput under SLO',
-  defaults: { ...defaultsAsOptions(DEFAULTS), requests: undefined },
+  defaults: defaultsAsOptions(DEFAULTS, ['max_concurrency', 'warmup', 'prompt_tokens', 'max_tokens']),
   async run(ctx: DomainContext): Promise<DomainResult> {
     const o = resolve(ctx.options, DEFAULTS);
     const concurrencies = sweepLevels(o.max_concurrency);

@@ -39,7 +39,10 @@ export function makeCorrectnessDomain(spec: {
       const failures: { id: string; reason: string }[] = [];
       const request = (c: CorrectnessCase): ProbeRequest => ({
         api: 'chat',
-        messages: [...(c.system ? [{ role: 'system' as const, content: c.system }] : []), { role: 'user', content: c.prompt }],
+        messages: [
+          ...(c.system ? [{ role: 'system' as const, content: c.system }] : []),
+          { role: 'user', content: c.prompt },
+        ],
         max_tokens: c.max_tokens ?? ctx.options.max_tokens ?? DEFAULT_MAX_TOKENS,
         temperature: 0,
       });
@@ -64,7 +67,11 @@ export function makeCorrectnessDomain(spec: {
         ...decideStatus({ samples: r.samples, failures: reasons }),
         metrics: { ...r.summary.metrics, pass_rate: passRate },
         samples: r.samples.map(compactSample),
-        details: { cases: spec.cases.length, passed, ...(failures.length > 0 ? { failed: failures.slice(0, 20) } : {}) },
+        details: {
+          cases: spec.cases.length,
+          passed,
+          ...(failures.length > 0 ? { failed: failures.slice(0, 20) } : {}),
+        },
       };
     },
   };

@@ -36,13 +36,18 @@ export const healthDomain: Domain = {
       checks.push({ check: 'health', ok: false, detail });
       return { status: 'fail', metrics: { pass_rate: 0 }, reason: detail, details };
     }
-    if (health.status === 404) checks.push({ check: 'health', ok: true, skipped: true, detail: '/health not offered (404)' });
+    if (health.status === 404)
+      checks.push({ check: 'health', ok: true, skipped: true, detail: '/health not offered (404)' });
     else checks.push({ check: 'health', ok: health.status === 200, detail: `/health → ${health.status}` });
     ctx.progress(1, 3);
 
     const models = await ctx.client.get('/v1/models', ctx.signal);
     if (models.status !== 200) {
-      checks.push({ check: 'models', ok: false, detail: `/v1/models → ${models.status || models.error} ${models.body.slice(0, 120)}` });
+      checks.push({
+        check: 'models',
+        ok: false,
+        detail: `/v1/models → ${models.status || models.error} ${models.body.slice(0, 120)}`,
+      });
     } else {
       const parsed = parseModels(models.body);
       if (!parsed.ok) checks.push({ check: 'models', ok: false, detail: parsed.error });

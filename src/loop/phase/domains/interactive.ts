@@ -23,7 +23,7 @@ const DEFAULTS: Defaults = {
 export const interactiveDomain: Domain = {
   name: 'interactive',
   description: 'one stream at a time, short prompts: TTFT, ITL, E2E percentiles',
-  defaults: defaultsAsOptions(DEFAULTS),
+  defaults: defaultsAsOptions(DEFAULTS, ['requests', 'warmup', 'prompt_tokens', 'max_tokens']),
   async run(ctx: DomainContext): Promise<DomainResult> {
     const o = resolve(ctx.options, DEFAULTS);
     const rng = ctx.rng.fork('interactive:prompts');
@@ -36,6 +36,10 @@ export const interactiveDomain: Domain = {
       durationMs: o.durationMs,
       makeRequest: (i) => chatLoad(ctx, prompts[i] ?? '', o.max_tokens),
     });
-    return { ...decideStatus({ samples: r.samples }), metrics: r.summary.metrics, samples: r.samples.map(compactSample) };
+    return {
+      ...decideStatus({ samples: r.samples }),
+      metrics: r.summary.metrics,
+      samples: r.samples.map(compactSample),
+    };
   },
 };

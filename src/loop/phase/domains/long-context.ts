@@ -59,7 +59,7 @@ async function maxModelLenOf(ctx: DomainContext): Promise<{ value: number; sourc
 export const longContextDomain: Domain = {
   name: 'long-context',
   description: 'prompts near max-model-len: TTFT, errors, OOM',
-  defaults: { ...defaultsAsOptions(DEFAULTS), prompt_tokens: undefined },
+  defaults: defaultsAsOptions(DEFAULTS, ['requests', 'concurrency', 'max_tokens']),
   async run(ctx: DomainContext): Promise<DomainResult> {
     const o = resolve(ctx.options, DEFAULTS);
     const len = await maxModelLenOf(ctx);
@@ -80,7 +80,9 @@ export const longContextDomain: Domain = {
       makeRequest: (i) => chatLoad(ctx, prompts[i] ?? '', o.max_tokens),
     });
     const used = r.samples
-      .map((s, i) => (s.ok ? (s.prompt_tokens ?? estimateTokens(prompts[i] ?? '')) + (s.output_tokens ?? 0) : undefined))
+      .map((s, i) =>
+        s.ok ? (s.prompt_tokens ?? estimateTokens(prompts[i] ?? '')) + (s.output_tokens ?? 0) : undefined,
+      )
       .filter((n): n is number => n !== undefined);
     const maxUsed = quantile(used, 0.999);
     return {

@@ -29,7 +29,7 @@ const DEFAULTS: Defaults = {
 export const prefixCacheDomain: Domain = {
   name: 'prefix-cache',
   description: 'prompts sharing a long prefix: warm vs cold TTFT, hit rate from /metrics',
-  defaults: defaultsAsOptions(DEFAULTS),
+  defaults: defaultsAsOptions(DEFAULTS, ['requests', 'prompt_tokens', 'max_tokens']),
   async run(ctx: DomainContext): Promise<DomainResult> {
     const o = resolve(ctx.options, DEFAULTS);
     const rng = seededRng(hashSeed(`${ctx.seed}:prefix-cache:${ctx.clock.now()}`));
@@ -49,9 +49,7 @@ export const prefixCacheDomain: Domain = {
     });
     const after = await ctx.scrape();
     const ttft = (parity: number) =>
-      r.samples
-        .filter((s, i) => i % 2 === parity && s.ok && s.ttft_ms !== undefined)
-        .map((s) => s.ttft_ms as number);
+      r.samples.filter((s, i) => i % 2 === parity && s.ok && s.ttft_ms !== undefined).map((s) => s.ttft_ms as number);
     const cold = quantile(ttft(0), 0.5);
     const warm = quantile(ttft(1), 0.5);
     const rate = prefixHitRate(diffSignals(before, after));

@@ -47,7 +47,7 @@ export function latencyDriftPct(samples: readonly RequestSample[]): number | und
 export const soakDomain: Domain = {
   name: 'soak',
   description: 'sustained moderate load: error rate, preemptions, KV usage, OOM events, latency drift',
-  defaults: defaultsAsOptions(DEFAULTS),
+  defaults: defaultsAsOptions(DEFAULTS, ['requests', 'concurrency', 'durationMs', 'prompt_tokens', 'max_tokens']),
   async run(ctx: DomainContext): Promise<DomainResult> {
     const o = resolve(ctx.options, DEFAULTS);
     const rng = ctx.rng.fork('soak:prompts');

@@ -44,7 +44,7 @@ export function integrityProblems(r: ProbeResult): string[] {
 export const streamingIntegrityDomain: Domain = {
   name: 'streaming-integrity',
   description: 'SSE well-formed, usage tokens equal counted tokens, finish_reason present',
-  defaults: defaultsAsOptions(DEFAULTS),
+  defaults: defaultsAsOptions(DEFAULTS, ['requests', 'concurrency', 'prompt_tokens', 'max_tokens']),
   async run(ctx: DomainContext): Promise<DomainResult> {
     const o = resolve(ctx.options, DEFAULTS);
     const rng = ctx.rng.fork('integrity:prompts');
@@ -69,7 +69,9 @@ export const streamingIntegrityDomain: Domain = {
     const first = violations.sort((a, b) => a.request - b.request)[0];
     const reasons =
       broken.length > 0
-        ? [`${broken.length} of ${counted.length} streams broke integrity (${pct(1 - passRate)}): ${first?.problems[0] ?? ''}`]
+        ? [
+            `${broken.length} of ${counted.length} streams broke integrity (${pct(1 - passRate)}): ${first?.problems[0] ?? ''}`,
+          ]
         : [];
     return {
       ...decideStatus({ samples: r.samples, failures: reasons }),

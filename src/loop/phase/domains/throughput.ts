@@ -23,7 +23,7 @@ const DEFAULTS: Defaults = {
 export const throughputDomain: Domain = {
   name: 'throughput',
   description: 'saturating concurrency: output tok/s, req/s',
-  defaults: defaultsAsOptions(DEFAULTS),
+  defaults: defaultsAsOptions(DEFAULTS, ['requests', 'warmup', 'concurrency', 'prompt_tokens', 'max_tokens']),
   async run(ctx: DomainContext): Promise<DomainResult> {
     const o = resolve(ctx.options, DEFAULTS);
     const rng = ctx.rng.fork('throughput:prompts');

@@ -1,0 +1,156 @@
+/**
+ * kill -9 of `nightshift run` while a canary runs, then a new `nightshift run` (issue 8, Done when): no canary
+ * process remains, production runs the last healthy config, and the records say what happened. Both runs are
+ * the real CLI on a rehearsal clock (NIGHTSHIFT_FAKE_NOW) against a managed production twin.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { configSchema } from '../../src/config/schema.js';
+import { atLocal } from '../../src/core/time.js';
+import type { CycleRecord } from '../../src/loop/cycle-record.js';
+import { readJournal } from '../../src/loop/journal.js';
+import { writeFlag } from '../../src/loop/symptoms/flags.js';
+import { readJsonl } from '../../src/store/atomic.js';
+import { StatePaths } from '../../src/store/paths.js';
+import { manualClock } from '../../src/system/clock.js';
+import { silentLogger } from '../../src/system/log.js';
+import { groupAlive, killGroup, spawnGroup } from '../../src/system/process.js';
+import { freePort } from '../../src/targets/ports.js';
+import { ManagedProduction } from '../../src/targets/production/index.js';
+import { engineFor } from '../../src/targets/registry.js';
+import { rigConfigInput } from '../loop/rig.js';
+import { BIN } from '../support/cli.js';
+import { assertNoSurvivors } from '../support/twin.js';
+
+const ZONE = 'UTC';
+const NIGHT = '2026-06-04T03:00';
+
+async function waitFor<T>(what: string, fn: () => T | undefined, timeoutMs: number): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const v = fn();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+describe('kill -9 of nightshift run while a canary runs', () => {
+  let dir: string;
+  let paths: StatePaths;
+  let configFile: string;
+  let production: ManagedProduction;
+  let healthyConfig: Record<string, unknown>;
+  let canaryPid: number;
+  let firstCycle: string;
+  let second: CycleRecord;
+  let secondCode: number | undefined;
+  let secondStderr = '';
+  const pids: number[] = [];
+
+  const env = (fakeNow: string) => ({ NIGHTSHIFT_FAKE_NOW: `${fakeNow}:00Z`, NO_COLOR: '1' });
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'nightshift-crash-'));
+    const runtimeDir = join(dir, 'gpu');
+    mkdirSync(runtimeDir);
+    const stateDir = join(dir, 'state');
+    const faultsFile = join(dir, 'faults.yaml');
+    writeFileSync(faultsFile, '[]\n');
+    const port = await freePort('32000-32299', { startOffset: process.pid % 300 });
+    const input = rigConfigInput({ stateDir, port, faultsFile, runtimeDir, canaryPorts: '32300-32999' });
+    configFile = join(dir, 'nightshift.yaml');
+    writeFileSync(configFile, stringify(input));
+    const config = configSchema.parse(input);
+    healthyConfig = { ...config.target.config };
+    paths = new StatePaths(stateDir);
+    const clock = manualClock(atLocal(NIGHT, ZONE));
+    production = new ManagedProduction(config, paths, { clock, log: silentLogger, engine: engineFor('vllm') });
+    const started = await production.ensureRunning({ timeoutMs: 30_000 });
+    expect(started.ok).toBe(true);
+    pids.push(production.pid() as number);
+    // An escalation armed earlier tonight: the run tunes right after PHASE and analysis.
+    writeFlag(paths, {
+      schema: 'nightshift.flag/v1',
+      kind: 'latency_regression',
+      set_at: clock.now() - 60_000,
+      expires_at: clock.now() + 8 * 3_600_000,
+      symptom_count: 3,
+      symptom_ids: [],
+      reason: 'armed by the test',
+      severity: 'warning',
+      mode: 'act',
+    });
+
+    // 1. The first run, killed with SIGKILL as soon as its first canary is up.
+    const run1 = spawnGroup([process.execPath, BIN, 'run', '--config', configFile], {
+      env: env(NIGHT),
+      logPath: join(dir, 'run1.log'),
+    });
+    pids.push(run1.pid);
+    const started1 = await waitFor(
+      'a canary_started record in the journal',
+      () => readJournal(paths, () => {}).find((r) => r.type === 'canary_started'),
+      40_000,
+    );
+    canaryPid = started1.data?.pid as number;
+    firstCycle = started1.cycle_id;
+    pids.push(canaryPid);
+    process.kill(run1.pid, 'SIGKILL');
+    await run1.exited;
+
+    // 2. The next run, later that morning (outside the maintenance window: it recovers, measures, and defers).
+    const run2 = spawnGroup([process.execPath, BIN, 'run', '--config', configFile, '--json'], {
+      env: env('2026-06-04T08:00'),
+      logPath: join(dir, 'run2.log'),
+    });
+    pids.push(run2.pid);
+    secondCode = await run2.exited;
+    const out = readFileSync(join(dir, 'run2.log'), 'utf8');
+    secondStderr = out;
+    const cycles = readJsonl<CycleRecord>(paths.cyclesLedger(), () => {});
+    second = cycles[cycles.length - 1] as CycleRecord;
+    if (process.env.NIGHTSHIFT_TEST_LOG) console.log(JSON.stringify(second, null, 1), out);
+    pids.push(...(production.pid() !== undefined ? [production.pid() as number] : []));
+  });
+
+  afterAll(async () => {
+    await production?.stop();
+    for (const pid of pids) if (groupAlive(pid)) killGroup(pid, 'SIGKILL');
+    await assertNoSurvivors(pids);
+    if (dir && existsSync(dir) && !process.env.NIGHTSHIFT_KEEP_STATE) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the killed run left no cycle record, and the next run recovered it', () => {
+    expect(second, secondStderr).toBeDefined();
+    expect(second.cycle_id).not.toBe(firstCycle);
+    expect(second.recovery, secondStderr).toMatchObject({ cycles: [firstCycle], died_in: ['tuning'] });
+    expect(secondCode, secondStderr).toBe(second.exit_code);
+  });
+
+  it('no canary process remains, and the record names the one it found', () => {
+    expect(groupAlive(canaryPid)).toBe(false);
+    expect(second.recovery?.killed.map((k) => k.pid)).toEqual([canaryPid]);
+    expect(second.recovery?.killed[0]?.gone).toBe(true);
+  });
+
+  it('production runs the last healthy config, healthy', async () => {
+    expect(second.recovery?.production).toMatchObject({ action: 'restored', ok: true, config: healthyConfig });
+    expect(await production.current()).toEqual(healthyConfig);
+    expect(await production.health()).toBe(true);
+    expect(second.production_healthy).toBe(true);
+  });
+
+  it('the journal marks the dead cycle recovered, so it is not recovered twice', () => {
+    const recovered = readJournal(paths, () => {}).filter((r) => r.type === 'recovered');
+    expect(recovered).toHaveLength(1);
+    expect(recovered[0]?.data?.cycles).toEqual([firstCycle]);
+  });
+
+  it('the stale lock of the killed run was taken over with a warning', () => {
+    expect(secondStderr).toMatch(/taking over .*loop\.lock/);
+  });
+});

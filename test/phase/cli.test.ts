@@ -1,0 +1,91 @@
+/**
+ * `nightshift phase run | show | verify` as a user runs them (the compiled binary), against a twin.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nightshift } from '../support/cli.js';
+import { assertNoSurvivors, startTwin, type TwinProcess } from '../support/twin.js';
+
+let twin: TwinProcess;
+let dir: string;
+let args: string[];
+
+beforeAll(async () => {
+  twin = await startTwin({ timeScale: 0.05 });
+  // one directory for the whole file: the tests read what the first one wrote
+  dir = mkdtempSync(join(tmpdir(), 'nightshift-phase-cli-'));
+  writeFileSync(
+    join(dir, 'nightshift.yaml'),
+    [
+      'timezone: Europe/Berlin',
+      'mode: observe',
+      `state_dir: ${join(dir, 'state')}`,
+      'target:',
+      '  model: llama-3.1-8b',
+      `  base_url: ${twin.baseUrl}`,
+      '  time_scale: 0.05',
+      '',
+    ].join('\n'),
+  );
+  args = ['--config', join(dir, 'nightshift.yaml')];
+});
+
+afterAll(async () => {
+  await twin?.stop();
+  await assertNoSurvivors(twin ? [twin.pid] : []);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('nightshift phase', () => {
+  let epoch = '';
+
+  it('run prints only the final result on a pipe and exits 0 when every domain passed', () => {
+    const r = nightshift([...args, 'phase', 'run', '--domains', 'health,correctness', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as {
+      epoch_id: string;
+      status: string;
+      domains: { domain: string; status: string }[];
+    };
+    expect(out.status).toBe('pass');
+    expect(out.domains.map((d) => `${d.domain}:${d.status}`)).toEqual(['health:pass', 'correctness:pass']);
+    epoch = out.epoch_id;
+    expect(epoch).toMatch(/^phase_\d{8}_\d{6}$/);
+  });
+
+  it('show prints the latest report as a table of domains and key metrics', () => {
+    const r = nightshift([...args, 'phase', 'show']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`${epoch}: pass`);
+    expect(r.stdout).toMatch(/correctness\s+pass\s+\S+\s+pass_rate=100\.0%/);
+  });
+
+  it('verify accepts an intact report', () => {
+    const r = nightshift([...args, 'phase', 'verify', epoch]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^verified ${epoch}: 2 domains`));
+  });
+
+  it('verify and show refuse a report with one byte flipped', () => {
+    const file = join(dir, 'state', 'phase', 'reports', epoch, 'phase_report.jsonl');
+    const bytes = readFileSync(file);
+    const i = bytes.indexOf('"pass"');
+    bytes[i + 1] = 'f'.charCodeAt(0); // "pass" → "fass"
+    writeFileSync(file, bytes);
+    const verify = nightshift([...args, 'phase', 'verify', epoch]);
+    expect(verify.code).not.toBe(0);
+    expect(verify.stderr).toMatch(/report: SHA256 mismatch for phase_\d{8}_\d{6}.*phase_report\.jsonl/);
+    const show = nightshift([...args, 'phase', 'show', epoch]);
+    expect(show.code).not.toBe(0);
+    expect(show.stderr).toMatch(/SHA256 mismatch/);
+  });
+
+  it('run refuses an unknown domain with a usage error', () => {
+    const r = nightshift([...args, 'phase', 'run', '--domains', 'health,nope']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/phase: unknown domain "nope"; known domains: health, interactive/);
+  });
+});
