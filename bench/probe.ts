@@ -16,7 +16,7 @@ import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { createServer as createNetServer } from 'node:net';
-import { availableParallelism, loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createProbeClient } from '../src/probe/client.js';
@@ -169,7 +169,7 @@ async function main(): Promise<void> {
     const verdict = (ratio: number) =>
       `${(ratio * 100).toFixed(1)}% of autocannon (target ≥ 50%) ${ratio >= 0.5 ? 'OK' : 'BELOW TARGET'}`;
     const [load1] = loadavg();
-    const cores = availableParallelism();
+    const cores = cpus().length; // the host's, not this pinned process's
     const lines = [
       `bench:probe  ${rounds} rounds of ${seconds}s, ${connections} connections, ${TOKENS}-token SSE streams, ${pin ? 'client on core 0, server on core 1' : 'no taskset: cores not pinned'}, host load ${(load1 ?? 0).toFixed(1)} on ${cores} cores`,
       '  wall-clock rate (best round):',

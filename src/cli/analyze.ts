@@ -62,7 +62,10 @@ export function renderAnalysis(r: AnalysisResult, explain: boolean): string {
       ]);
     lines.push(`${domain}`);
     lines.push(
-      table(['  METRIC', 'BASELINE', 'TONIGHT', 'DELTA', 'TEST', 'P', 'VERDICT', 'REASON'], rows.map((c) => [`  ${c[0]}`, ...c.slice(1)])),
+      table(
+        ['  METRIC', 'BASELINE', 'TONIGHT', 'DELTA', 'TEST', 'P', 'VERDICT', 'REASON'],
+        rows.map((c) => [`  ${c[0]}`, ...c.slice(1)]),
+      ),
     );
     if (explain) {
       for (const v of r.verdicts.filter((x) => x.domain === domain && x.detail)) {
@@ -73,7 +76,9 @@ export function renderAnalysis(r: AnalysisResult, explain: boolean): string {
   }
   if (r.verdicts.length === 0) lines.push('no judged metric in this report or its baseline', '');
   if (r.symptoms.length > 0) {
-    lines.push(`symptoms recorded: ${r.symptoms.map((s) => `${s.kind} (${String(s.meta.domain)} ${String(s.meta.metric)})`).join(', ')}`);
+    lines.push(
+      `symptoms recorded: ${r.symptoms.map((s) => `${s.kind} (${String(s.meta.domain)} ${String(s.meta.metric)})`).join(', ')}`,
+    );
   }
   if (r.escalations_armed.length > 0) lines.push(`escalations armed: ${r.escalations_armed.join(', ')}`);
   return lines.join('\n').trimEnd();

@@ -5,7 +5,6 @@
  */
 import { clockFromEnv } from '../app.js';
 import { UsageError } from '../core/errors.js';
-import { readJson } from '../store/atomic.js';
 import type { PhaseSignal } from '../core/report.js';
 import {
   type Pins,
@@ -17,6 +16,7 @@ import {
   unpinBaseline,
 } from '../loop/analysis/baseline.js';
 import { listSealedEpochs } from '../loop/phase/report.js';
+import { readJson } from '../store/atomic.js';
 import type { StatePaths } from '../store/paths.js';
 import { action, type Register } from './command.js';
 import type { CliContext } from './context.js';
@@ -63,15 +63,22 @@ function show(ctx: CliContext): Shown {
 function render(s: Shown, ctx: CliContext): string {
   const lines: string[] = [];
   const days = ctx.config.analysis.baseline_days;
-  lines.push(s.pins.pinned.length > 0 ? `pinned baseline: ${s.pins.pinned.join(', ')}` : `rolling baseline: the last ${days} days of sealed nights`);
+  lines.push(
+    s.pins.pinned.length > 0
+      ? `pinned baseline: ${s.pins.pinned.join(', ')}`
+      : `rolling baseline: the last ${days} days of sealed nights`,
+  );
   if (s.next) {
-    lines.push(`for ${s.next.tonight}: ${s.next.epochs.length} night${s.next.epochs.length === 1 ? '' : 's'} (min ${ctx.config.analysis.min_nights})`);
+    lines.push(
+      `for ${s.next.tonight}: ${s.next.epochs.length} night${s.next.epochs.length === 1 ? '' : 's'} (min ${ctx.config.analysis.min_nights})`,
+    );
     for (const e of s.next.epochs) lines.push(`  used      ${e}`);
     for (const e of s.next.excluded) lines.push(`  left out  ${e.epoch}: ${e.reason}`);
   } else lines.push('no sealed PHASE report yet');
   if (s.pins.quarantined.length > 0) {
     lines.push('quarantined:');
-    for (const q of s.pins.quarantined) lines.push(`  ${q.epoch}  since ${shortTime(q.at, ctx.config.timezone)}: ${q.reason}`);
+    for (const q of s.pins.quarantined)
+      lines.push(`  ${q.epoch}  since ${shortTime(q.at, ctx.config.timezone)}: ${q.reason}`);
   }
   return lines.join('\n');
 }
@@ -98,7 +105,9 @@ export const registerBaseline: Register = (program, exit, io) => {
       action(exit, io, (ctx, epochs: string[]) => {
         requireSealed(ctx.paths, epochs);
         const pins = pinBaseline(ctx.paths, epochs);
-        io.out(`baseline pinned to ${pins.pinned.length} night${pins.pinned.length === 1 ? '' : 's'}: ${pins.pinned.join(', ')}`);
+        io.out(
+          `baseline pinned to ${pins.pinned.length} night${pins.pinned.length === 1 ? '' : 's'}: ${pins.pinned.join(', ')}`,
+        );
         return 0;
       }),
     );

@@ -30,7 +30,11 @@ export const registerFlags: Register = (program, exit, io) => {
         const clock = clockFromEnv(process.env, ctx.clock);
         const now = clock.now();
         const flags = armedFlags(ctx.paths, clock, (m) => ctx.log.warn(m));
-        if (ctx.json) printJson(io, flags.map((f) => ({ ...f, left_ms: f.expires_at - now })));
+        if (ctx.json)
+          printJson(
+            io,
+            flags.map((f) => ({ ...f, left_ms: f.expires_at - now })),
+          );
         else io.out(renderFlags(flags, now, ctx.config.timezone));
         return 0;
       }),

@@ -1,6 +1,7 @@
 /** `nightshift report [--since 30d]`: the loop's success metrics, each beside its target. */
 import { UsageError } from '../core/errors.js';
 import { parseDuration } from '../core/time.js';
+import { readCycles } from '../loop/cycle-record.js';
 import { loopHealth, renderLoopHealth } from '../loop/health-report.js';
 import { action, type Register } from './command.js';
 import { printJson } from './context.js';
@@ -24,7 +25,16 @@ export const registerReport: Register = (program, exit, io) => {
         const now = clock.now();
         const health = loopHealth(paths, config, now - sinceMs, now, (m) => ctx.log.warn(m));
         if (ctx.json) printJson(io, health);
-        else io.out(renderLoopHealth(health, (ms) => shortTime(ms, config.timezone)));
+        else {
+          io.out(renderLoopHealth(health, (ms) => shortTime(ms, config.timezone)));
+          // A simulated month or an old state directory lies before the period: say where the cycles are.
+          const newest = health.cycles === 0 ? readCycles(paths, () => {}).at(-1) : undefined;
+          if (newest) {
+            io.out(
+              `\nno cycle in the period; the newest is ${newest.cycle_id} (${shortTime(newest.started_at, config.timezone)}): widen --since`,
+            );
+          }
+        }
         return 0;
       }),
     );

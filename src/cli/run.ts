@@ -20,6 +20,14 @@ export function renderCycle(r: CycleRecord): string {
       `${r.recovery.cycles.join(', ')} died; killed ${killed.length ? killed.join(', ') : 'nothing'}; ${prod}`,
     );
   }
+  if (r.production_started) {
+    row(
+      'production',
+      r.production_started.ok
+        ? `was not running; started in ${r.production_started.s} s`
+        : `was not running and did not start: ${r.production_started.error ?? ''}`,
+    );
+  }
   if (r.paused_before) row('paused', `stopped before ${r.paused_before} (\`nightshift resume\` lifts it)`);
   row(
     'PHASE',

@@ -60,7 +60,7 @@ export const registerSimulate: Register = (program, exit, io: Output) => {
         onNight: (row) => io.err(progressLine(row, scenario.nights)),
       });
       if (json) printJson(io, result);
-      else io.out(renderResult(result));
+      else io.out(renderResult(result, scenario.timezone));
       exit.code = result.summary.expect.met ? 0 : 1;
     });
 };

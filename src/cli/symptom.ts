@@ -20,7 +20,13 @@ export function parseMeta(pairs: readonly string[]): Record<string, unknown> {
     const raw = pair.slice(at + 1);
     if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(key)) throw new UsageError(`symptom: invalid meta key "${key}"`);
     meta[key] =
-      raw === 'true' ? true : raw === 'false' ? false : raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+      raw === 'true'
+        ? true
+        : raw === 'false'
+          ? false
+          : raw.trim() !== '' && Number.isFinite(Number(raw))
+            ? Number(raw)
+            : raw;
   }
   if (meta.severity !== undefined && meta.severity !== 'warning' && meta.severity !== 'critical') {
     throw new UsageError(`symptom: severity must be warning or critical, found "${String(meta.severity)}"`);
@@ -46,7 +52,8 @@ export const registerSymptom: Register = (program, exit, io) => {
         if (ctx.json) printJson(io, { symptom: recorded, escalations_armed: armed.map((f) => f.kind) });
         else {
           const lines = [`recorded ${recorded.id} (${kind})`];
-          for (const f of armed) lines.push(`escalation armed: ${f.kind} — ${f.reason}, expires in ${span(f.expires_at - clock.now())}`);
+          for (const f of armed)
+            lines.push(`escalation armed: ${f.kind} — ${f.reason}, expires in ${span(f.expires_at - clock.now())}`);
           io.out(lines.join('\n'));
         }
         return 0;

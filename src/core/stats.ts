@@ -8,7 +8,7 @@
 import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
 import tCdf from '@stdlib/stats-base-dists-t-cdf';
 import binomialTest from '@stdlib/stats-binomial-test';
-import { gammaln, medianAbsoluteDeviation, median as ssMedian, probit } from 'simple-statistics';
+import { gammaln, medianAbsoluteDeviation, probit, median as ssMedian } from 'simple-statistics';
 
 export type Alternative = 'two-sided' | 'greater' | 'less';
 
@@ -209,7 +209,14 @@ export function pairwiseOrderStatistics(xs: Float64Array, ys: Float64Array, ks: 
     );
   };
   const belowMin = min - Math.max(1, Math.abs(min)) * 1e-9;
-  solve([...new Set(inner)].sort((a, b) => a - b), belowMin, 0, max, total, 0);
+  solve(
+    [...new Set(inner)].sort((a, b) => a - b),
+    belowMin,
+    0,
+    max,
+    total,
+    0,
+  );
   return ks.map((k) => out.get(k) as number);
 }
 
@@ -239,7 +246,12 @@ export function hodgesLehmann(
   const k = Math.max(1, Math.floor(mn / 2 - z * Math.sqrt((mn * (n1 + n2 + 1)) / 12)));
   const midLo = Math.floor((mn + 1) / 2);
   const midHi = Math.ceil((mn + 1) / 2);
-  const [lo, a, b, hi] = pairwiseOrderStatistics(xs, ys, [k, midLo, midHi, mn - k + 1]) as [number, number, number, number];
+  const [lo, a, b, hi] = pairwiseOrderStatistics(xs, ys, [k, midLo, midHi, mn - k + 1]) as [
+    number,
+    number,
+    number,
+    number,
+  ];
   return { estimate: (a + b) / 2, ci: [lo, hi] };
 }
 
@@ -276,7 +288,11 @@ export function robustZ(values: readonly number[], value: number, alternative: A
   const z = diff / (scale * Math.sqrt(1 + 1 / n));
   const lower = tCdf(z, df);
   const pValue =
-    alternative === 'greater' ? 1 - lower : alternative === 'less' ? lower : Math.min(1, 2 * Math.min(lower, 1 - lower));
+    alternative === 'greater'
+      ? 1 - lower
+      : alternative === 'less'
+        ? lower
+        : Math.min(1, 2 * Math.min(lower, 1 - lower));
   return { center, scale, z, df, pValue };
 }
 
@@ -324,7 +340,13 @@ function logChoose(n: number, k: number): number {
  * in log space (log-gamma from simple-statistics), so thousands of trials cost a few microseconds per term.
  * Unlike a binomial test against the baseline's rate, it stays honest when the baseline saw no event at all.
  */
-export function fisherExact(x1: number, n1: number, x2: number, n2: number, alternative: Alternative = 'greater'): number {
+export function fisherExact(
+  x1: number,
+  n1: number,
+  x2: number,
+  n2: number,
+  alternative: Alternative = 'greater',
+): number {
   if (n1 <= 0 || n2 <= 0) return 1;
   const n = n1 + n2;
   const k = x1 + x2;

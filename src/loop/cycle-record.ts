@@ -59,6 +59,8 @@ export interface CycleRecord {
   /** breakers open at the end of the cycle (tuning of these kinds is stopped until `breaker reset`) */
   circuit_open: string[];
   recovery: RecoveryRecord | null;
+  /** managed production was not running at the start of the cycle and was started (model seconds to healthy) */
+  production_started?: { ok: boolean; s: number; error?: string } | null;
   /**
    * set when the kill switch stopped the cycle: the step it stopped at (before it began, or — PHASE and
    * tuning — aborted while running)

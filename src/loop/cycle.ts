@@ -122,6 +122,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleRecord> {
       promotion_id: null,
       circuit_open: [],
       recovery: null,
+      production_started: null,
       paused_before: null,
       production_healthy: null,
       phase_metrics: {},
@@ -228,6 +229,24 @@ async function steps(
   if (unfinished.length > 0) {
     record.recovery =
       (await step('recovery', () => recover({ paths, clock, log, production, journal, unfinished }))) ?? null;
+  }
+
+  // Managed production is nightshift's own process: if it is not up (first run, host reboot, a crash), start it
+  // on its last healthy config before measuring, and say so in the record.
+  if (production.mode === 'managed' && production.start) {
+    const start = production.start.bind(production);
+    await step('recovery', async () => {
+      if (await production.health()) return;
+      log.warn('managed production is not running; starting it before PHASE');
+      const t0 = performance.now();
+      const res = await start();
+      record.production_started = {
+        ok: res.ok,
+        s: round((performance.now() - t0) / 1000 / config.target.time_scale, 1),
+        ...(res.ok ? {} : { error: res.evidence?.line ?? 'not healthy' }),
+      };
+      if (!res.ok) log.error({ evidence: res.evidence }, 'managed production did not start');
+    });
   }
 
   // 4. PHASE, then analysis.

@@ -26,6 +26,7 @@ function cycle(day: number, over: Partial<CycleRecord> = {}): CycleRecord {
     promotion_id: null,
     circuit_open: [],
     recovery: null,
+    production_started: null,
     paused_before: null,
     production_healthy: true,
     phase_metrics: { oom_events: 0, ttft_ms_p95: 200, pass_rate: 1 },

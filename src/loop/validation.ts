@@ -162,9 +162,9 @@ async function validateOne(deps: ValidateDeps, promo: PromotionRecord): Promise<
     previous_config: promo.previous_config,
     new_config: promo.new_config,
   });
-  const res = await production.apply(promo.previous_config, {
-    timeoutMs: config.canary.restore_sla_s * 1000 * config.target.time_scale * 4,
-  });
+  // No tighter timeout than production's own: a cold start of a big model takes minutes, and a rollback that
+  // gave up early would leave production on neither config.
+  const res = await production.apply(promo.previous_config);
   const healthy = res.ok && (await production.health());
   const reason = `${decision.reason}; rolled back to the previous config${healthy ? '' : ` (production not healthy after it: ${res.evidence?.line ?? 'no evidence'})`}`;
   updatePromotionState(paths, id, 'rolled_back', reason, clock.now());

@@ -229,7 +229,7 @@ export function createProbeClient(opts: ProbeClientOptions): ProbeClient {
 
   /**
    * One request over undici's dispatch handler API: response chunks arrive as Buffers in callbacks, with no
-   * Readable stream or async iterator per request (that machinery cost more than the SSE parsing itself).
+   * Readable stream or async iterator per request, the cheapest path undici offers.
    * The promise settles exactly once: on the end of the response, an error, the timeout or the caller's abort.
    */
   const request = (req: ProbeRequest, signal?: AbortSignal): Promise<ProbeResult> =>
@@ -246,7 +246,7 @@ export function createProbeClient(opts: ProbeClientOptions): ProbeClient {
       let stopReason: Error | undefined;
       let settled = false;
       let raw = '';
-      const decoder = new TextDecoder();
+      let decoder: InstanceType<typeof TextDecoder> | undefined; // only for bodies kept whole (errors, non-streamed answers)
       const s: StreamState = { text: '', chunks: 0, itl: [], done: false, badJson: 0, problems: [] };
       const parser = new SseParser();
 
@@ -303,6 +303,7 @@ export function createProbeClient(opts: ProbeClientOptions): ProbeClient {
             const now = performance.now();
             for (const ev of parser.push(chunk)) applyEvent(s, ev.data, now);
           } else if (raw.length < MAX_BODY_CHARS) {
+            decoder ??= new TextDecoder();
             raw += decoder.decode(chunk, { stream: true });
           }
         },
@@ -313,7 +314,7 @@ export function createProbeClient(opts: ProbeClientOptions): ProbeClient {
             return;
           }
           if (!stream) {
-            settle(finishPlain(raw + decoder.decode()));
+            settle(finishPlain(raw + (decoder?.decode() ?? '')));
             return;
           }
           const endNow = performance.now();

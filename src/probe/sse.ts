@@ -24,6 +24,8 @@ export class SseParser {
   /** framing problems seen so far, in order, each one line */
   readonly problems: string[] = [];
   private readonly decoder = new TextDecoder('utf-8');
+  /** the streaming decoder may hold the first bytes of a character split across chunks */
+  private midSequence = false;
   private partial = '';
   /** the previous chunk ended with CR: a LF at the start of the next one belongs to the same terminator */
   private skipLf = false;
@@ -36,7 +38,7 @@ export class SseParser {
 
   /** Feed one chunk; returns the events it completed (possibly none). */
   push(chunk: Uint8Array | string): SseEvent[] {
-    const text = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
+    const text = typeof chunk === 'string' ? chunk : this.decode(chunk);
     this.scan(text);
     return this.take();
   }
@@ -53,6 +55,19 @@ export class SseParser {
     this.data = [];
     this.sawField = false;
     return this.take();
+  }
+
+  /**
+   * Bytes to text. A chunk ending in an ASCII byte (SSE events end in "\n") cannot split a UTF-8 sequence, so
+   * Buffer's native decoding is used; otherwise (and until a chunk ends cleanly again) the streaming decoder
+   * carries the partial sequence over to the next chunk.
+   */
+  private decode(chunk: Uint8Array): string {
+    const last = chunk.length > 0 ? (chunk[chunk.length - 1] as number) : 0;
+    if (!this.midSequence && last < 0x80 && Buffer.isBuffer(chunk)) return chunk.toString('utf8');
+    const text = this.decoder.decode(chunk, { stream: true });
+    this.midSequence = last >= 0x80;
+    return text;
   }
 
   private take(): SseEvent[] {

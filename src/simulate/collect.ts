@@ -137,6 +137,10 @@ export function collectRow(paths: StatePaths, record: CycleRecord, f: NightFacts
     if (flag) {
       d.symptom_count = flag.symptom_count;
       d.reason = flag.reason;
+    } else {
+      // A flag a promotion fixed is cleared by the end of the cycle: tonight's symptoms say why it was armed.
+      const n = symptoms.filter((s) => s.kind === kind).length;
+      if (n > 0) d.reason = `${n} ${kind} symptom${n === 1 ? '' : 's'} tonight reached the escalation threshold`;
     }
     return d;
   });

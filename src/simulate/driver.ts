@@ -19,6 +19,7 @@ import type { EngineConfig } from '../core/types.js';
 import type { CycleDeps } from '../loop/cycle.js';
 import { runCycle as realRunCycle } from '../loop/cycle.js';
 import type { CycleRecord } from '../loop/cycle-record.js';
+import { loopHealth } from '../loop/health-report.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { StatePaths } from '../store/paths.js';
 import { manualClock } from '../system/clock.js';
@@ -130,6 +131,7 @@ export async function simulate(scenario: Scenario, opts: SimulateOptions = {}): 
   if (opts.signal?.aborted) onAbort();
 
   const rows: NightRow[] = [];
+  let lastConfig: Config | undefined;
   const firstWorkload = nightWorkload(scenario, 1);
   let faultsText: string | undefined;
   try {
@@ -156,6 +158,7 @@ export async function simulate(scenario: Scenario, opts: SimulateOptions = {}): 
       }
       const restarted = await superviseProduction(production, log);
       const config: Config = nightConfig(scenario, n, env);
+      lastConfig = config;
       const nightStart = atLocal(`${nightDate(scenario, n)}T${scenario.at}`, zone);
       if (nightStart > clock.now()) clock.set(nightStart);
       else
@@ -216,6 +219,9 @@ export async function simulate(scenario: Scenario, opts: SimulateOptions = {}): 
     seed: scenario.seed,
     nights: rows,
     summary,
+    ...(lastConfig
+      ? { loop_health: loopHealth(paths, lastConfig, firstNight, clock.now() + 1, (m) => log.warn(m)) }
+      : {}),
     state_dir: stateDir,
   };
 }

@@ -2,7 +2,9 @@
  * Text for people: the night table and summary of `nightshift simulate`, and the narrated story of
  * `nightshift demo`. Pure: rows in, lines out.
  */
+import { isoLocal } from '../core/time.js';
 import type { EngineConfig } from '../core/types.js';
+import { renderLoopHealth } from '../loop/health-report.js';
 import type { Fault, Scenario } from './scenario.js';
 import { diffConfig } from './scorer.js';
 import type { NightRow, SimulationResult, Summary } from './types.js';
@@ -135,13 +137,16 @@ export function renderSummary(s: Summary): string {
   return lines.join('\n');
 }
 
-export function renderResult(r: SimulationResult): string {
+export function renderResult(r: SimulationResult, zone = 'UTC'): string {
   return [
     `scenario ${r.scenario} (seed ${r.seed}, ${r.nights.length} nights)`,
     '',
     renderTable(r.nights),
     '',
     renderSummary(r.summary),
+    ...(r.loop_health
+      ? ['', 'loop health (nightshift report)', renderLoopHealth(r.loop_health, (ms) => isoLocal(ms, zone))]
+      : []),
     '',
     `state directory: ${r.state_dir}`,
   ].join('\n');
@@ -206,7 +211,8 @@ export function narrateNight(row: NightRow, scenario: Pick<Scenario, 'faults'>, 
     return out;
   }
   out.push(`${head}: PHASE ${row.phase_status ?? '-'} (${keyLine}).`);
-  for (const [name, d] of failed) out.push(`  PHASE saw ${name}: ${d.status}${d.reason ? ` — ${d.reason}` : ''}`);
+  for (const [name, d] of failed)
+    out.push(`  PHASE saw ${name}: ${d.status}${d.reason ? ` — ${clip(d.reason, 160)}` : ''}`);
   const oom = total(row, 'oom_events');
   if (oom) out.push(`  ${oom} OOM event(s) in the engine log during PHASE.`);
   for (const s of row.symptom_details.slice(0, 6)) {
@@ -257,6 +263,10 @@ export function narrateNight(row: NightRow, scenario: Pick<Scenario, 'faults'>, 
     out.push('  the promoted config held tonight.');
   }
   return out;
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 function exitWords(code: number): string {

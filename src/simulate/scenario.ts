@@ -274,7 +274,7 @@ export function parseScenarioText(text: string, file = 'scenario.yaml'): Scenari
       doc.errors.map((e) => ({
         path: '(yaml)',
         message: e.message.split('\n')[0] ?? 'invalid YAML',
-        line: e.linePos?.[0]?.line,
+        line: e.linePos?.[0]?.line ?? lineCounter.linePos(e.pos[0]).line,
       })),
     );
   }

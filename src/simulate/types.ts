@@ -4,6 +4,7 @@
  * optional fields.
  */
 import type { EngineConfig } from '../core/types.js';
+import type { LoopHealth } from '../loop/health-report.js';
 
 export interface SymptomDetail {
   kind: string;
@@ -105,6 +106,8 @@ export interface SimulationResult {
   seed: number;
   nights: NightRow[];
   summary: Summary;
+  /** the loop's own success metrics over the simulated nights (`nightshift report`, same code) */
+  loop_health?: LoopHealth;
   /** the state directory the simulation wrote (kept so `nightshift history --state-dir` can read it) */
   state_dir: string;
 }

@@ -97,3 +97,10 @@ describe('process groups', () => {
     expect(gone).toBe(true);
   }, 15_000);
 });
+
+describe('spawn failures', () => {
+  it('a missing command is one clear error, not an uncaught exception', async () => {
+    expect(() => spawnGroup(['/nonexistent/vllm', 'serve'])).toThrow(/could not start \/nonexistent\/vllm/);
+    await new Promise((r) => setTimeout(r, 50)); // the 'error' event fires on a later tick
+  });
+});

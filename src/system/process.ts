@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ExitCode, NightshiftError } from '../core/errors.js';
 
 /** Env var a child reads to exit when the given pid (its launcher) is gone: no orphans after a kill -9. */
 export const WATCH_PID_ENV = 'NIGHTSHIFT_WATCH_PID';
@@ -123,7 +124,13 @@ export function spawnGroup(argv: string[], opts: SpawnOptions = {}): Spawned {
   if (typeof out === 'number') closeSync(out);
   const pid = child.pid;
   if (pid === undefined) {
-    throw new Error(`could not start ${cmd}: ${child.exitCode ?? 'spawn failed'}`);
+    // The spawn failed (ENOENT, EACCES): node emits 'error' on the next tick; without a listener that
+    // would be an uncaught exception on top of the error we throw here.
+    child.once('error', () => {});
+    throw new NightshiftError('process.spawn', `could not start ${cmd}: not found or not executable`, {
+      exitCode: ExitCode.usage,
+      hint: 'check the command (target.launch) and PATH',
+    });
   }
   if (!opts.detachedLifetime) live.add(pid);
   else child.unref();

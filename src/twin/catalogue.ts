@@ -20,6 +20,8 @@ export interface ModelProfile {
   /** weight bytes at bf16 */
   weightBytes: number;
   layers: number;
+  /** attention (query) heads: tensor parallel size must divide them */
+  heads: number;
   kvHeads: number;
   headDim: number;
   hiddenSize: number;
@@ -43,6 +45,7 @@ function model(
   hfId: string,
   params: number,
   layers: number,
+  heads: number,
   kvHeads: number,
   headDim: number,
   hiddenSize: number,
@@ -55,6 +58,7 @@ function model(
     params,
     weightBytes: params * 2,
     layers,
+    heads,
     kvHeads,
     headDim,
     hiddenSize,
@@ -64,11 +68,11 @@ function model(
 }
 
 export const MODELS: readonly ModelProfile[] = [
-  model('llama-3.2-1b', 'meta-llama/Llama-3.2-1B-Instruct', 1.236e9, 16, 8, 64, 2048, 131072, 48 * 1024),
-  model('llama-3.1-8b', 'meta-llama/Llama-3.1-8B-Instruct', 8.03e9, 32, 8, 128, 4096, 131072, 144 * 1024),
-  model('qwen2.5-7b', 'Qwen/Qwen2.5-7B-Instruct', 7.616e9, 28, 4, 128, 3584, 32768, 160 * 1024),
-  model('mistral-7b', 'mistralai/Mistral-7B-Instruct-v0.3', 7.248e9, 32, 8, 128, 4096, 32768, 128 * 1024),
-  model('llama-3.1-70b', 'meta-llama/Llama-3.1-70B-Instruct', 70.55e9, 80, 8, 128, 8192, 131072, 320 * 1024),
+  model('llama-3.2-1b', 'meta-llama/Llama-3.2-1B-Instruct', 1.236e9, 16, 32, 8, 64, 2048, 131072, 48 * 1024),
+  model('llama-3.1-8b', 'meta-llama/Llama-3.1-8B-Instruct', 8.03e9, 32, 32, 8, 128, 4096, 131072, 144 * 1024),
+  model('qwen2.5-7b', 'Qwen/Qwen2.5-7B-Instruct', 7.616e9, 28, 28, 4, 128, 3584, 32768, 160 * 1024),
+  model('mistral-7b', 'mistralai/Mistral-7B-Instruct-v0.3', 7.248e9, 32, 32, 8, 128, 4096, 32768, 128 * 1024),
+  model('llama-3.1-70b', 'meta-llama/Llama-3.1-70B-Instruct', 70.55e9, 80, 64, 8, 128, 8192, 131072, 320 * 1024),
 ];
 
 function gpu(key: string, memoryMiB: number, bandwidthGBs: number, bf16TFlops: number): GpuProfile {

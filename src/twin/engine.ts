@@ -57,6 +57,8 @@ export interface EngineStats {
   maxRunning: number;
   /** sum over steps of the requests in the step (÷ steps = mean batch) */
   sumBatch: number;
+  /** sum over steps of requests × step model seconds (÷ busyModelS = time-weighted concurrency) */
+  sumBatchS: number;
   preemptions: number;
 }
 
@@ -86,26 +88,30 @@ export class Engine {
     lateRealMs: 0,
     maxRunning: 0,
     sumBatch: 0,
+    sumBatchS: 0,
     preemptions: 0,
   };
   private window = { promptTokens: 0, genTokens: 0, queries: 0, hits: 0, since: 0 };
   private statsTimer?: NodeJS.Timeout;
 
-  /** performance.now() at model time 0: the moment the twin starts serving */
+  /** performance.now() at model time 0 (the process start, as modelled) */
   private epoch = performance.now();
 
   constructor(private readonly o: EngineOptions) {
     this.sched = new Scheduler(o.scheduler);
   }
 
-  /** model seconds since the twin started serving */
+  /** model seconds since the twin process started */
   now(): number {
     return (performance.now() - this.epoch) / 1000 / this.o.timeScale;
   }
 
-  /** Start serving: model time 0 is now. */
-  start(): void {
-    this.epoch = performance.now();
+  /**
+   * Start serving at model time `readyAtS` (the modelled startup duration): the clock does not depend on how
+   * fast this machine booted node, so fault times are deterministic.
+   */
+  start(readyAtS: number): void {
+    this.epoch = performance.now() - readyAtS * 1000 * this.o.timeScale;
     this.window.since = this.now();
     this.statsTimer = setInterval(() => this.logStats(), STATS_INTERVAL_S * 1000 * this.o.timeScale);
     this.statsTimer.unref();
@@ -117,8 +123,12 @@ export class Engine {
     if (this.crashTimer) clearTimeout(this.crashTimer);
     const at = nextCrashAt(this.o.faults(), this.now());
     if (at === undefined || this.dead) return;
-    const ms = Math.max(0, (at - this.now()) * 1000 * this.o.timeScale);
-    this.crashTimer = setTimeout(() => this.crash(), ms);
+    // setTimeout holds at most 2^31−1 ms; a later crash re-arms on the way
+    const ms = Math.min(2 ** 31 - 1, Math.max(0, Math.ceil((at - this.now()) * 1000 * this.o.timeScale)));
+    this.crashTimer = setTimeout(() => {
+      if (this.now() + 1e-9 >= at) this.crash();
+      else this.rescheduleCrash();
+    }, ms);
     this.crashTimer.unref();
   }
 
@@ -145,7 +155,11 @@ export class Engine {
     if (!this.live.has(seq)) return;
     this.live.delete(seq);
     this.sched.abort(seq);
-    this.o.metrics.finished('abort');
+    const m = this.o.metrics;
+    m.finished('abort');
+    m.h.running.set(this.sched.running.length);
+    m.h.waiting.set(this.sched.waiting.length);
+    m.h.kvUsage.set(this.sched.kvUsage);
   }
 
   getStats(): EngineStats {
@@ -199,6 +213,7 @@ export class Engine {
     this.stats.busyModelS += dur;
     this.stats.maxRunning = Math.max(this.stats.maxRunning, this.sched.running.length);
     this.stats.sumBatch += plan.seqs.length;
+    this.stats.sumBatchS += plan.seqs.length * dur;
   }
 
   /** One timer, for the end of the current step. */

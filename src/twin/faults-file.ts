@@ -1,4 +1,5 @@
 /** Reading a faults file (format: faults.ts): YAML, validated; errors name the file and the entry. */
+import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
@@ -34,4 +35,17 @@ export function parseFaults(text: string, where: string): Fault[] {
     );
   }
   return res.data;
+}
+
+export function readFaultsFile(path: string): Fault[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new FaultsError(
+      `twin: faults file ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      'check the --faults path',
+    );
+  }
+  return parseFaults(text, path);
 }

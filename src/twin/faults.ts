@@ -1,8 +1,10 @@
 /**
- * Faults file (YAML): a list of faults, each active from `at` (model seconds since the twin started serving,
- * default 0) until `until` (model seconds, default forever). Faults active at t = 0 also apply to the startup
- * checks (a memory_hog at 0 is memory used by another process when vLLM starts). Reading and validating the
- * file is faults-file.ts (kept apart so a twin without faults loads no YAML or schema library):
+ * Faults file (YAML): a list of faults, each active from `at` (model seconds since the twin process started,
+ * default 0) until `until` (model seconds, default forever). The startup takes its modelled duration
+ * (physics.startupTimeS, about 8 s for an 8B model on an L4), so the server is ready at that model time however
+ * fast the machine boots node. Faults active at t = 0 also apply to the startup memory check (a memory_hog at 0
+ * is memory used by another process when vLLM starts). Reading and validating the file is faults-file.ts (kept
+ * apart so a twin without faults loads no YAML or schema library):
  *
  * ```yaml
  * - { kind: memory_hog, gib: 3, at: 600 }          # another process takes 3 GiB of this GPU
@@ -18,7 +20,7 @@
 import { GiB, MiB } from './catalogue.js';
 
 interface Window {
-  /** model seconds since the twin started serving */
+  /** model seconds since the twin process started */
   at: number;
   until?: number;
 }

@@ -52,6 +52,13 @@ describe('limits', () => {
     expect('kind' in l && l.message).toContain('User-specified max_model_len (200000) is greater than the derived');
   });
 
+  it('rejects a tensor parallel size that does not divide the attention heads', () => {
+    const l = resolveLimits(shape({ tensorParallelSize: 3 }), llama8b, l4);
+    expect('kind' in l && l.message).toBe(
+      'ValueError: Total number of attention heads (32) must be divisible by tensor parallel size (3).',
+    );
+  });
+
   it('rejects max_num_batched_tokens below max_num_seqs', () => {
     const l = resolveLimits(shape({ maxNumSeqs: 512, maxNumBatchedTokens: 256 }), llama8b, l4);
     expect('kind' in l && l.message).toContain('max_num_batched_tokens (256) must be greater than or equal to');

@@ -5,7 +5,8 @@
  * ## Limits (vLLM's defaults for `vllm serve`, V1 engine)
  * - max_model_len = the model's max context unless given; larger than it is an error (as in vLLM).
  * - max_num_seqs = 1024 and max_num_batched_tokens = 8192 on GPUs with ≥ 70 GiB, else 256 and 2048.
- * - max_num_batched_tokens < max_num_seqs is an error (as in vLLM).
+ * - max_num_batched_tokens < max_num_seqs is an error, and so is a tensor parallel size that does not divide
+ *   the attention heads (as in vLLM).
  *
  * ## Memory at startup (per GPU; vLLM: gpu_worker.py determine_available_memory, kv_cache_utils.py)
  *   total      = GPU memory as the driver reports it
@@ -95,6 +96,14 @@ export function resolveLimits(shape: EngineShape, model: ModelProfile, gpu: GpuP
         'must be used with extreme caution. If the model uses relative position encoding (RoPE), positions exceeding ' +
         'derived_max_model_len lead to nan. If the model uses absolute position encoding, positions exceeding ' +
         'derived_max_model_len will cause a CUDA array out-of-bounds error.',
+    };
+  }
+  if (model.heads % shape.tensorParallelSize !== 0) {
+    return {
+      kind: 'config',
+      message:
+        `ValueError: Total number of attention heads (${model.heads}) must be divisible by tensor parallel size ` +
+        `(${shape.tensorParallelSize}).`,
     };
   }
   if (maxNumBatchedTokens < maxNumSeqs) {

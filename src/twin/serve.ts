@@ -5,7 +5,7 @@
  * Resolves with the process exit code: 0 after SIGTERM/SIGINT or the watched parent's death, 1 after an
  * engine death (runtime OOM, crash fault) or a startup failure.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { describeError } from '../core/errors.js';
 import type { Clock } from '../system/clock.js';
 import { exitWithWatchedParent } from '../system/process.js';
@@ -13,7 +13,15 @@ import type { TwinArgs } from './args.js';
 import { GiB, resolveGpu, resolveModel } from './catalogue.js';
 import { otherUsers, registerUsage, runtimeDir, unregisterUsage } from './device.js';
 import { type Fault, faultStateAt } from './faults.js';
-import { captureSizes, formatGib, type Limits, planMemory, resolveLimits, startupTimeS } from './physics.js';
+import {
+  captureSizes,
+  formatGib,
+  type Limits,
+  LOAD_BYTES_PER_S,
+  planMemory,
+  resolveLimits,
+  startupTimeS,
+} from './physics.js';
 import { createVllmLog, type VllmLog } from './vllm-log.js';
 
 // The serving half (prom-client, node:http, the engine) and the YAML/schema libraries are loaded only when
@@ -65,9 +73,7 @@ export async function serveTwin(args: TwinArgs, deps: ServeDeps): Promise<Runnin
   const model = resolveModel(args.model);
   const gpu = resolveGpu(args.gpu);
   const faultsPath = args.faultsFile;
-  let faults: Fault[] = faultsPath
-    ? (await loadFaultsFile()).parseFaults(readFileSync(faultsPath, 'utf8'), faultsPath)
-    : [];
+  let faults: Fault[] = faultsPath ? (await loadFaultsFile()).readFaultsFile(faultsPath) : [];
   const dir = runtimeDir(env);
   const servedNames = args.servedModelName ?? [args.model];
 
@@ -114,8 +120,10 @@ export async function serveTwin(args: TwinArgs, deps: ServeDeps): Promise<Runnin
       `device=cuda:${args.device} (${gpu.key})`,
   );
 
-  const othersAtStart = () => otherUsers(dir, args.device).reduce((s, e) => s + e.bytes, 0) + args.otherMemoryGib * GiB;
-  const initialOthers = othersAtStart();
+  const othersNow = () => otherUsers(dir, args.device).reduce((s, e) => s + e.bytes, 0) + args.otherMemoryGib * GiB;
+  const initialOthers = othersNow();
+  // Re-read once a second while serving: a twin that starts later on the same device eats this one's headroom.
+  let liveOthers = initialOthers;
   const hog0 = faultStateAt(faults, 0).hogBytes;
   const memory = planMemory({ model, gpu, shape, limits, othersBytes: initialOthers + hog0 });
   if (memory.failure?.kind === 'free_memory') {
@@ -135,7 +143,7 @@ export async function serveTwin(args: TwinArgs, deps: ServeDeps): Promise<Runnin
       log.line(
         'INFO',
         'gpu_model_runner.py:2634',
-        `Model loading took ${formatGib(memory.weightsBytes)} GiB and ${(model.weightBytes / 8e9).toFixed(6)} seconds`,
+        `Model loading took ${formatGib(memory.weightsBytes)} GiB and ${(memory.weightsBytes / LOAD_BYTES_PER_S).toFixed(6)} seconds`,
       );
     }
     engineFailure(log, memory.failure.message);
@@ -145,7 +153,7 @@ export async function serveTwin(args: TwinArgs, deps: ServeDeps): Promise<Runnin
   log.line(
     'INFO',
     'gpu_model_runner.py:2634',
-    `Model loading took ${formatGib(memory.weightsBytes)} GiB and ${(memory.weightsBytes / 8e9).toFixed(6)} seconds`,
+    `Model loading took ${formatGib(memory.weightsBytes)} GiB and ${(memory.weightsBytes / LOAD_BYTES_PER_S).toFixed(6)} seconds`,
   );
   log.line('INFO', 'gpu_worker.py:298', `Available KV cache memory: ${formatGib(memory.kvAvailableBytes)} GiB`);
   log.line('INFO', 'kv_cache_utils.py:1087', `GPU KV cache size: ${memory.kvTokens.toLocaleString('en-US')} tokens`);
@@ -201,7 +209,7 @@ export async function serveTwin(args: TwinArgs, deps: ServeDeps): Promise<Runnin
     enforceEager: args.enforceEager,
     kvCacheDtype: args.kvCacheDtype,
     timeScale: args.timeScale,
-    othersBytes: () => initialOthers,
+    othersBytes: () => liveOthers,
     faults: () => faults,
     metrics,
     log,
@@ -218,14 +226,21 @@ export async function serveTwin(args: TwinArgs, deps: ServeDeps): Promise<Runnin
   });
 
   const watchFaults = () => {
-    if (!faultsPath) return;
+    if (!faultsPath) {
+      faultTimer = setInterval(() => {
+        liveOthers = othersNow();
+      }, FAULT_POLL_MS);
+      faultTimer.unref();
+      return;
+    }
     let lastMtime = safeMtime(faultsPath);
     faultTimer = setInterval(async () => {
+      liveOthers = othersNow();
       const m = safeMtime(faultsPath);
       if (m === lastMtime) return;
       lastMtime = m;
       try {
-        faults = (await loadFaultsFile()).parseFaults(readFileSync(faultsPath, 'utf8'), faultsPath);
+        faults = (await loadFaultsFile()).readFaultsFile(faultsPath);
         log.line(
           'INFO',
           'faults',
@@ -297,7 +312,7 @@ export async function serveTwin(args: TwinArgs, deps: ServeDeps): Promise<Runnin
     model: model.key,
     port: boundPort,
   });
-  engine.start();
+  engine.start(startupS);
   watchFaults();
   log.line('INFO', 'api_server.py:1880', `Starting vLLM API server 0 on http://${args.host}:${boundPort}`, 'api');
   log.line(
@@ -312,11 +327,13 @@ export async function serveTwin(args: TwinArgs, deps: ServeDeps): Promise<Runnin
   return { done, stop: (code = 0) => stopTwin(code), port: () => boundPort };
 }
 
-function safeMtime(path: string): number {
+/** mtime and size: a rewrite within the same millisecond as a half-written read still shows as a change */
+function safeMtime(path: string): string {
   try {
-    return statSync(path).mtimeMs;
+    const st = statSync(path);
+    return `${st.mtimeMs}:${st.size}`;
   } catch {
-    return -1;
+    return 'missing';
   }
 }
 

@@ -119,7 +119,8 @@ describe('analyze', () => {
 
   it('finds the latest sealed epoch', () => {
     const paths = tempState();
-    expect(latestSealedEpoch(paths.root ? (nights(paths, 3), paths) : paths)).toBe('phase_20261123_030000');
+    nights(paths, 3);
+    expect(latestSealedEpoch(paths)).toBe('phase_20261123_030000');
     expect(() => latestSealedEpoch(tempState())).toThrow(/no sealed PHASE report/);
   });
 });

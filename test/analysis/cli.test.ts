@@ -12,7 +12,15 @@ const NOW = T0 + 7 * DAY + 120_000;
 async function cli(paths: StatePaths, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const io = { out: (t: string) => void (out += `${t}\n`), err: (t: string) => void (err += `${t}\n`), isTTY: false };
+  const io = {
+    out: (t: string) => {
+      out += `${t}\n`;
+    },
+    err: (t: string) => {
+      err += `${t}\n`;
+    },
+    isTTY: false,
+  };
   const code = await main(['node', 'nightshift', '--state-dir', paths.root, ...args], io);
   return { code, out, err };
 }
@@ -44,7 +52,9 @@ describe('nightshift analyze', () => {
     expect(r.out).toMatch(/^analysis of phase_20261127_030000: degraded \(\d+ degradation signals\)/);
     expect(r.out).toContain('baseline: 7 nights');
     expect(r.out).toMatch(/METRIC\s+BASELINE\s+TONIGHT\s+DELTA\s+TEST\s+P\s+VERDICT\s+REASON/);
-    expect(r.out).toMatch(/ttft_ms_p95\s+[\d.]+ ms\s+[\d.]+ ms\s+\+[\d.]+%\s+mann-whitney\s+<0\.0001\s+warning\s+p95 TTFT \+/);
+    expect(r.out).toMatch(
+      /ttft_ms_p95\s+[\d.]+ ms\s+[\d.]+ ms\s+\+[\d.]+%\s+mann-whitney\s+<0\.0001\s+warning\s+p95 TTFT \+/,
+    );
     expect(r.out).toContain('escalations armed: latency_regression');
   });
 

@@ -25,6 +25,9 @@ import { rigConfigInput } from '../loop/rig.js';
 import { BIN } from '../support/cli.js';
 import { assertNoSurvivors } from '../support/twin.js';
 
+/** Twins start and measure in real time; on a loaded CI box that takes longer than the default hook timeout. */
+const HOOK_TIMEOUT_MS = 120_000;
+
 const ZONE = 'UTC';
 const NIGHT = '2026-06-04T03:00';
 
@@ -115,7 +118,7 @@ describe('kill -9 of nightshift run while a canary runs', () => {
     second = cycles[cycles.length - 1] as CycleRecord;
     if (process.env.NIGHTSHIFT_TEST_LOG) console.log(JSON.stringify(second, null, 1), out);
     pids.push(...(production.pid() !== undefined ? [production.pid() as number] : []));
-  });
+  }, HOOK_TIMEOUT_MS);
 
   afterAll(async () => {
     await production?.stop();

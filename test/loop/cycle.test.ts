@@ -15,6 +15,9 @@ import { readJsonl } from '../../src/store/atomic.js';
 import { manualClock } from '../../src/system/clock.js';
 import { type Rig, startRig, ZONE } from './rig.js';
 
+/** Twins start and measure in real time; on a loaded CI box that takes longer than the default hook timeout. */
+const HOOK_TIMEOUT_MS = 120_000;
+
 /** Three latency symptoms just before the night starts, as three degraded nights' verdicts would leave them. */
 function seedLatencySymptoms(rig: Rig, localIso: string): void {
   const clock = manualClock(atLocal(localIso, ZONE));
@@ -32,13 +35,13 @@ function expectExit(record: CycleRecord, code: number): void {
   expect(record.exit_code, `cycle ${record.cycle_id}: ${JSON.stringify(record, null, 1)}`).toBe(code);
 }
 
-describe('the loop against a managed twin, night after night', () => {
+describe('the loop against a managed twin, night after night', { timeout: 90_000 }, () => {
   let rig: Rig;
   let promotionId: string | null = null;
 
   beforeAll(async () => {
     rig = await startRig();
-  });
+  }, HOOK_TIMEOUT_MS);
   afterAll(async () => {
     await rig?.stop();
   });

@@ -14,6 +14,9 @@ import { readSymptoms } from '../../src/loop/symptoms/ledger.js';
 import { promotionRecord, readPromotion, writePromotion } from '../../src/loop/tuning/promotion.js';
 import { type Rig, startRig, ZONE } from './rig.js';
 
+/** Twins start and measure in real time; on a loaded CI box that takes longer than the default hook timeout. */
+const HOOK_TIMEOUT_MS = 120_000;
+
 const good: EngineConfig = { gpu_memory_utilization: 0.9, max_num_seqs: 8, max_model_len: 8192 };
 /** One sequence at a time under 8 concurrent requests: every request but one waits in the queue. */
 const bad: EngineConfig = { ...good, max_num_seqs: 1 };
@@ -54,7 +57,7 @@ describe('a promotion that makes things worse', () => {
     const applied = await rig.production.apply(bad, { timeoutMs: 30_000 });
     expect(applied.ok).toBe(true);
     night4 = await rig.night('2026-06-04T03:00');
-  });
+  }, HOOK_TIMEOUT_MS);
   afterAll(async () => {
     await rig?.stop();
   });

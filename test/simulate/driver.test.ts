@@ -5,14 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { isoLocal } from '../../src/core/time.js';
 import type { CycleRecord } from '../../src/loop/cycle-record.js';
 import { type CycleRunner, simulate } from '../../src/simulate/driver.js';
 import { parseScenarioText } from '../../src/simulate/scenario.js';
-import { ManagedProduction } from '../../src/targets/production/index.js';
 import { groupAlive } from '../../src/system/process.js';
+import { ManagedProduction } from '../../src/targets/production/index.js';
 import { processesMentioning } from '../scenarios/support.js';
 
 const scenario = parseScenarioText(`

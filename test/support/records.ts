@@ -7,8 +7,8 @@
  */
 import { quantileSorted } from 'simple-statistics';
 import type { Metrics } from '../../src/core/metrics.js';
-import type { PhaseRecord, PhaseSignal, SampleLine, TargetIdentity } from '../../src/core/report.js';
 import type { Rng } from '../../src/core/random.js';
+import type { PhaseRecord, PhaseSignal, SampleLine, TargetIdentity } from '../../src/core/report.js';
 import { stampId } from '../../src/core/time.js';
 import type { DomainStatus, Evidence, Mode, RequestSample } from '../../src/core/types.js';
 import type { ReportLike } from '../../src/loop/analysis/night.js';

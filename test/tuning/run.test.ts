@@ -10,7 +10,7 @@ import { atLocal } from '../../src/core/time.js';
 import type { EngineConfig } from '../../src/core/types.js';
 import { budgetSpent, chargeBudget, readRuns } from '../../src/loop/eligibility/index.js';
 import { writeFlag } from '../../src/loop/symptoms/flags.js';
-import { readSymptoms } from '../../src/loop/symptoms/ledger.js';
+import { readSymptoms, recordSymptom } from '../../src/loop/symptoms/ledger.js';
 import { readHistory } from '../../src/loop/tuning/history.js';
 import { listPromotions, readPromotion } from '../../src/loop/tuning/promotion.js';
 import { runTuning, type TuningDeps } from '../../src/loop/tuning/tune.js';
@@ -102,6 +102,22 @@ describe('runTuning', () => {
       diff: { gpu_memory_utilization: { from: 0.9, to: 0.85 } },
     });
     expect(promo.triggering_symptoms).toEqual({ kind: 'oom', severity: 'critical', ids: ['sym_1'] });
+  });
+
+  it("steers candidates by the evidence of the trigger's symptoms (vLLM's estimated maximum model length)", async () => {
+    const { deps, paths, clock } = setup({ behaviour: () => ({ outcome: 'pass', metrics: good }) });
+    const line = 'ValueError: ... Based on the available memory, the estimated maximum model length is 5000. Try ...';
+    const s = recordSymptom(paths, clock, 'UTC', {
+      kind: 'oom',
+      mode: 'act',
+      meta: { evidence: [{ source: 'log', line }] },
+    });
+    const run = await runTuning({
+      ...deps,
+      production: new FakeProduction({ ...current, max_model_len: 8192 }),
+      trigger: { kind: 'oom', severity: 'critical', symptoms: [s.id] },
+    });
+    expect(run.candidates[0]?.config).toEqual({ ...current, max_model_len: 4608 });
   });
 
   it('records one history record and one runs-ledger entry per run', async () => {

@@ -62,7 +62,12 @@ describe('twin physics under load', () => {
           busyModelS: number;
           preemptions: number;
         };
-        return { throughput: (64 * 128) / stats.busyModelS, preemptions: stats.preemptions, pid: twin.pid };
+        return {
+          throughput: (64 * 128) / stats.busyModelS,
+          preemptions: stats.preemptions,
+          pid: twin.pid,
+          log: twin.log(),
+        };
       } finally {
         await twin.stop();
       }
@@ -75,6 +80,10 @@ describe('twin physics under load', () => {
     expect(s24.preemptions).toBe(0);
     // past KV exhaustion: preemptions, and no more throughput to win
     expect(s64.preemptions).toBeGreaterThan(0);
+    expect(s64.log).toMatch(
+      /WARNING \d\d-\d\d [\d:]+ \[scheduler\.py:\d+\] Sequence group 0 is preempted by PreemptionMode\.RECOMPUTE mode because there is not enough KV cache space\. .*total_cumulative_preemption_cnt=1$/m,
+    );
+    expect(s8.log).not.toContain('is preempted by');
     expect(s64.throughput).toBeLessThan(1.2 * s24.throughput);
   });
 });

@@ -19,7 +19,7 @@ const chat = (baseUrl: string, content: string, extra: Record<string, unknown> =
 describe('runtime failures', () => {
   it('dies of a CUDA OOM when a memory hog eats the headroom: 503, failed request, non-zero exit', async () => {
     const faultsFile = join(testRuntimeDir(), 'faults.yaml');
-    // from t = 0.01 (model seconds after the twin is ready): after the startup check, before the first request
+    // from t = 0.01 model seconds: after the startup check (t = 0), before the server is ready (t ≈ 8)
     writeFileSync(faultsFile, '- { kind: memory_hog, gib: 3, at: 0.01 }\n');
     const twin = await startTwin({ timeScale: 0.02, faultsFile });
     const res = await chat(twin.baseUrl, 'What is 1+1?');

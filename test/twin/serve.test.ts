@@ -131,3 +131,33 @@ describe('twin serve', () => {
     expect(running?.metrics[0]?.labels?.model_name).toBe(MODEL);
   });
 });
+
+describe('twin serve, a client that goes away', () => {
+  it('frees an aborted stream and counts it as finished_reason abort', async () => {
+    const twin = await startTwin({ timeScale: 0.02 });
+    try {
+      const controller = new AbortController();
+      const res = await fetch(`${twin.baseUrl}/v1/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'llama-3.1-8b', prompt: 'hi', max_tokens: 1000, ignore_eos: true, stream: true }),
+        signal: controller.signal,
+      });
+      const reader = res.body?.getReader();
+      await reader?.read();
+      controller.abort();
+      const deadline = performance.now() + 3000;
+      let text = '';
+      while (performance.now() < deadline) {
+        text = await (await fetch(`${twin.baseUrl}/metrics`)).text();
+        if (/finished_reason="abort"\} 1$/m.test(text)) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(text).toMatch(/^vllm:request_success_total\{[^}]*finished_reason="abort"\} 1$/m);
+      expect(text).toMatch(/^vllm:num_requests_running\{[^}]*\} 0$/m);
+    } finally {
+      await twin.stop();
+    }
+    await assertNoSurvivors([twin.pid]);
+  });
+});

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { tempState } from '../../../test/support/state.js';
 import { manualClock } from '../../system/clock.js';
-import { type Candidate, pinBaseline, quarantineEpochs, readPins, releaseEpochs, selectBaseline, unpinBaseline } from './baseline.js';
+import {
+  type Candidate,
+  pinBaseline,
+  quarantineEpochs,
+  readPins,
+  releaseEpochs,
+  selectBaseline,
+  unpinBaseline,
+} from './baseline.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 10, 20, 3, 0, 0);

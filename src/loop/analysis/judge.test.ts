@@ -45,7 +45,10 @@ function only(metrics: Metrics, samples: RequestSample[] = []): DomainSpec {
 
 describe('inconclusive verdicts', () => {
   it('a baseline with fewer nights than min_nights is inconclusive and says how many', () => {
-    const v = find(judge(2, (i) => latency(i), latency(99, 1.5)), 'ttft_ms_p95');
+    const v = find(
+      judge(2, (i) => latency(i), latency(99, 1.5)),
+      'ttft_ms_p95',
+    );
     expect(v.outcome).toBe('inconclusive');
     expect(v.reason).toBe('baseline has 2 nights (needs 3)');
   });
@@ -60,7 +63,10 @@ describe('inconclusive verdicts', () => {
   });
 
   it('a domain that returned no data tonight is inconclusive', () => {
-    const v = find(judge(5, (i) => latency(i), undefined), 'e2e_ms_p50');
+    const v = find(
+      judge(5, (i) => latency(i), undefined),
+      'e2e_ms_p50',
+    );
     expect(v.outcome).toBe('inconclusive');
     expect(v.reason).toBe('interactive returned no data tonight');
   });
@@ -86,7 +92,10 @@ describe('latency', () => {
   });
 
   it('a rise of 50% or more is critical', () => {
-    const v = find(judge(5, (i) => latency(i), latency(99, 1.6)), 'ttft_ms_p50');
+    const v = find(
+      judge(5, (i) => latency(i), latency(99, 1.6)),
+      'ttft_ms_p50',
+    );
     expect(v.outcome).toBe('critical');
     expect(v.reason).toContain('(critical threshold +50%)');
   });
@@ -94,20 +103,29 @@ describe('latency', () => {
   it('a big percentage of a tiny latency stays under the absolute floor', () => {
     const tiny = (seed: number, level: number) =>
       noisyDomain(seededRng(seed), { n: 300, ttftMs: 4, itlMs: 2, cv: 0.1, level });
-    const v = find(judge(5, (i) => tiny(i, 1), tiny(99, 1.5)), 'ttft_ms_p50');
+    const v = find(
+      judge(5, (i) => tiny(i, 1), tiny(99, 1.5)),
+      'ttft_ms_p50',
+    );
     expect(v.outcome).toBe('ok');
     expect(v.reason).toMatch(/but only \+1\.97 ms \(floor 5 ms\)$/);
   });
 
   it('a rise the per-request samples do not support is not significant', () => {
     // tonight's value is reported 30% higher, but its requests are drawn from the baseline's distribution
-    const v = find(judge(5, (i) => latency(i), latency(99, 1, { ttft_ms_p95: 300 })), 'ttft_ms_p95');
+    const v = find(
+      judge(5, (i) => latency(i), latency(99, 1, { ttft_ms_p95: 300 })),
+      'ttft_ms_p95',
+    );
     expect(v.outcome).toBe('ok');
     expect(v.reason).toMatch(/but not significant \(p=[\d.]+, alpha 0\.01\)$/);
   });
 
   it('an improvement is ok', () => {
-    const v = find(judge(5, (i) => latency(i), latency(99, 0.7)), 'e2e_ms_p95');
+    const v = find(
+      judge(5, (i) => latency(i), latency(99, 0.7)),
+      'e2e_ms_p95',
+    );
     expect(v.outcome).toBe('ok');
     expect(v.deltaPct).toBeLessThan(-20);
   });
@@ -156,7 +174,10 @@ describe('throughput', () => {
   });
 
   it('a request-rate drop smaller than the floor is ok', () => {
-    const v = find(judge(5, () => only({ req_per_s: 0.2 }), only({ req_per_s: 0.16 })), 'req_per_s');
+    const v = find(
+      judge(5, () => only({ req_per_s: 0.2 }), only({ req_per_s: 0.16 })),
+      'req_per_s',
+    );
     expect(v.outcome).toBe('ok');
     expect(v.reason).toContain('floor 0.05 req/s');
   });
@@ -207,20 +228,36 @@ describe('pass rate and error rate', () => {
 
 describe('OOM events', () => {
   it('any OOM where the baseline had none is critical', () => {
-    const v = find(judge(3, () => only({ oom_events: 0 }), only({ oom_events: 1 })), 'oom_events');
+    const v = find(
+      judge(3, () => only({ oom_events: 0 }), only({ oom_events: 1 })),
+      'oom_events',
+    );
     expect(v.outcome).toBe('critical');
     expect(v.kind).toBe('oom_event');
     expect(v.reason).toBe('OOM events: 1 tonight, baseline had none in 3 nights');
   });
 
+  it('are judged even when the domain errored tonight', () => {
+    const crashed: DomainSpec = { status: 'error', reason: 'engine died', metrics: { oom_events: 1, req_per_s: 0 } };
+    const vs = judge(3, () => only({ oom_events: 0, req_per_s: 3 }), crashed);
+    expect(find(vs, 'oom_events').outcome).toBe('critical');
+    expect(find(vs, 'req_per_s').outcome).toBe('inconclusive');
+  });
+
   it('a significant rise of more than 50% is a warning', () => {
-    const v = find(judge(7, () => only({ oom_events: 1 }), only({ oom_events: 9 })), 'oom_events');
+    const v = find(
+      judge(7, () => only({ oom_events: 1 }), only({ oom_events: 9 })),
+      'oom_events',
+    );
     expect(v.outcome).toBe('warning');
     expect(v.test?.name).toBe('poisson-rate');
   });
 
   it('a rise that chance explains is ok', () => {
-    const v = find(judge(7, () => only({ oom_events: 1 }), only({ oom_events: 2 })), 'oom_events');
+    const v = find(
+      judge(7, () => only({ oom_events: 1 }), only({ oom_events: 2 })),
+      'oom_events',
+    );
     expect(v.outcome).toBe('ok');
   });
 });

@@ -15,7 +15,8 @@
  *      OOM → Poisson rate test (tonight vs the baseline nights) for the "increase" case. New OOMs where the
  *      baseline had none are critical without a test: an OOM is an event with evidence, not a noisy measurement.
  * `inconclusive` when the baseline has fewer than `min_nights` usable nights or the domain errored or returned
- * no data tonight. The baseline value is the median of the nightly values (the mean per night for OOM counts).
+ * no data tonight (an errored domain's OOM count is still judged: it is evidence, not a spoiled measurement).
+ * The baseline value is the median of the nightly values (the mean per night for OOM counts).
  */
 import type { MetricName } from '../../core/metrics.js';
 import { metricDef } from '../../core/metrics.js';
@@ -79,7 +80,8 @@ type SampleCache = Map<string, SampleTest>;
 
 export function judgeNight(baseline: readonly Night[], tonight: Night, cfg: JudgeConfig): JudgedVerdict[] {
   const domains = [...tonight.domains.keys()];
-  for (const night of baseline) for (const name of night.domains.keys()) if (!domains.includes(name)) domains.push(name);
+  for (const night of baseline)
+    for (const name of night.domains.keys()) if (!domains.includes(name)) domains.push(name);
   const cache: SampleCache = new Map();
   const out: JudgedVerdict[] = [];
   for (const domain of domains) {
@@ -126,12 +128,16 @@ function judgeMetric(
     reason,
   });
   if (!today) return inconclusive(`${domain} returned no data tonight`);
-  if (today.status === 'error') {
+  // An errored domain's measurements are spoiled, but an OOM count it reports is evidence, often of the very
+  // reason it errored: that one is still judged.
+  if (today.status === 'error' && !(rule.rule === 'oom' && current !== null)) {
     return inconclusive(`${domain} errored tonight${today.reason ? `: ${today.reason}` : ''}`);
   }
   if (current === null) return inconclusive(`no ${rule.label} value tonight`);
   if (history.length < cfg.minNights) {
-    return inconclusive(`baseline has ${history.length} night${history.length === 1 ? '' : 's'} (needs ${cfg.minNights})`);
+    return inconclusive(
+      `baseline has ${history.length} night${history.length === 1 ? '' : 's'} (needs ${cfg.minNights})`,
+    );
   }
   const ctx: Ctx = {
     rule,
@@ -170,13 +176,7 @@ interface Ctx {
   base: { domain: string; metric: MetricName; kind: AnalysisSymptomKind; baselineEpochs: string[] };
 }
 
-function verdict(
-  ctx: Ctx,
-  outcome: Outcome,
-  reason: string,
-  test?: Verdict['test'],
-  detail?: string,
-): JudgedVerdict {
+function verdict(ctx: Ctx, outcome: Outcome, reason: string, test?: Verdict['test'], detail?: string): JudgedVerdict {
   return {
     ...ctx.base,
     baseline: ctx.baseline,
@@ -212,7 +212,8 @@ function judgeShift(ctx: Ctx, band: Band): JudgedVerdict {
     pValue: test.pValue,
     ...(test.ci ? { ci: test.ci } : {}),
   };
-  if (!crossed) return verdict(ctx, 'ok', `${change} (threshold ${fmtThreshold(band.warning, sign)})`, testField, test.detail);
+  if (!crossed)
+    return verdict(ctx, 'ok', `${change} (threshold ${fmtThreshold(band.warning, sign)})`, testField, test.detail);
   const thresholdText = `${crossed.severity === 'critical' ? 'critical threshold' : 'threshold'} ${fmtThreshold(crossed.threshold, sign)}`;
   const floor = absoluteFloor(rule, cfg);
   const absChange = Math.abs(ctx.current - ctx.baseline);
@@ -235,9 +236,7 @@ function judgeShift(ctx: Ctx, band: Band): JudgedVerdict {
     );
   }
   const unit = metricDef(rule.metric).unit;
-  const effect = test.ci
-    ? fmtInterval(test.ci, unit)
-    : `${fmtSigned(ctx.current - ctx.baseline)} ${unit}`;
+  const effect = test.ci ? fmtInterval(test.ci, unit) : `${fmtSigned(ctx.current - ctx.baseline)} ${unit}`;
   return verdict(
     ctx,
     crossed.severity,
@@ -271,7 +270,10 @@ function nightlyTest(ctx: Ctx): TestOutcome {
   return {
     name: 'robust-z',
     pValue: r.pValue,
-    detail: `robust z=${fmtValue(r.z)} of tonight against ${values.length} nightly values (median ${fmtValue(r.center)}, 1.4826·MAD ${fmtValue(r.scale)}), p from Student t with ${r.df} df`,
+    detail:
+      r.scale === 0
+        ? `tonight against ${values.length} nightly values whose MAD is 0 around ${fmtValue(r.center)}: any change in the worse direction counts as significant`
+        : `robust z=${fmtValue(r.z)} of tonight against ${values.length} nightly values (median ${fmtValue(r.center)}, 1.4826·MAD ${fmtValue(r.scale)}), p from Student t with ${r.df} df`,
   };
 }
 
@@ -329,7 +331,13 @@ function judgePassRate(ctx: Ctx): JudgedVerdict {
   const testField = testOf(test);
   const crossed = bandSeverity(rel, cfg.passRate);
   if (!crossed) {
-    return verdict(ctx, 'ok', `${change} (threshold ${fmtThreshold(cfg.passRate.warning, '-')})`, testField, test.detail);
+    return verdict(
+      ctx,
+      'ok',
+      `${change} (threshold ${fmtThreshold(cfg.passRate.warning, '-')})`,
+      testField,
+      test.detail,
+    );
   }
   const thresholdText = `${crossed.severity === 'critical' ? 'critical threshold' : 'threshold'} ${fmtThreshold(crossed.threshold, '-')}`;
   const levels = `${fmtFraction(ctx.current)} vs ${fmtFraction(ctx.baseline)}`;
@@ -342,7 +350,13 @@ function judgePassRate(ctx: Ctx): JudgedVerdict {
       test.detail,
     );
   }
-  return verdict(ctx, crossed.severity, `${change} (${thresholdText}), significant (${fmtP(test.pValue)}), ${levels}`, testField, test.detail);
+  return verdict(
+    ctx,
+    crossed.severity,
+    `${change} (${thresholdText}), significant (${fmtP(test.pValue)}), ${levels}`,
+    testField,
+    test.detail,
+  );
 }
 
 /** Error rate: above the configured floor, above the baseline, and significant → warning. */
@@ -357,7 +371,13 @@ function judgeErrorRate(ctx: Ctx): JudgedVerdict {
     return verdict(ctx, 'ok', `${levels} (floor ${fmtFraction(floor)}, ${baseText})`, testField, test.detail);
   }
   if (!(ctx.current > ctx.baseline)) {
-    return verdict(ctx, 'ok', `${levels} above the ${fmtFraction(floor)} floor but not above the ${baseText}`, testField, test.detail);
+    return verdict(
+      ctx,
+      'ok',
+      `${levels} above the ${fmtFraction(floor)} floor but not above the ${baseText}`,
+      testField,
+      test.detail,
+    );
   }
   if (!(test.pValue < cfg.alpha)) {
     return verdict(
@@ -435,11 +455,18 @@ function judgeOom(ctx: Ctx): JudgedVerdict {
   const rel = (x - ctx.baseline) / ctx.baseline;
   const limit = cfg.oomIncreaseWarning;
   const change = `OOM events ${fmtValue(x)} tonight vs ${fmtValue(ctx.baseline)} per night (${fmtPct(rel)})`;
-  if (!(rel > limit + 1e-9)) return verdict(ctx, 'ok', `${change}, within +${Number((limit * 100).toFixed(2))}%`, test, detail);
+  if (!(rel > limit + 1e-9))
+    return verdict(ctx, 'ok', `${change}, within +${Number((limit * 100).toFixed(2))}%`, test, detail);
   if (!(pValue < cfg.alpha)) {
     return verdict(ctx, 'ok', `${change} but not significant (${fmtP(pValue)}, alpha ${cfg.alpha})`, test, detail);
   }
-  return verdict(ctx, 'warning', `${change}, above +${Number((limit * 100).toFixed(2))}%, significant (${fmtP(pValue)})`, test, detail);
+  return verdict(
+    ctx,
+    'warning',
+    `${change}, above +${Number((limit * 100).toFixed(2))}%, significant (${fmtP(pValue)})`,
+    test,
+    detail,
+  );
 }
 
 /** Signed relative change (not direction-adjusted), for display. */

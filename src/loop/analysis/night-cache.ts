@@ -101,7 +101,12 @@ export function loadNight(paths: StatePaths, report: VerifiedReport, log: Logger
   }
   if (matches(cached, report)) return fromCache(cached);
   const night = nightFromReport(report);
-  // compact: a pretty-printed file would put every sample on its own line
-  writeFileAtomic(file, `${JSON.stringify(toCache(report, night))}\n`);
+  try {
+    // compact: a pretty-printed file would put every sample on its own line
+    writeFileAtomic(file, `${JSON.stringify(toCache(report, night))}\n`);
+  } catch (err) {
+    // The cache only saves time; a state directory we cannot write to must not stop the analysis.
+    log.warn({ file }, `night cache not written (${(err as Error).message}); the next analysis re-reads the samples`);
+  }
   return night;
 }

@@ -83,8 +83,14 @@ export type TimedResult = DomainResult & { started_at: number; ended_at: number 
 
 /** How long a control request (reachability, /health poll, /metrics, /version) may take, real ms. */
 export const CONTROL_TIMEOUT_MS = 3000;
-/** How often the watch polls /health, /metrics and the managed process during a domain, real ms. */
-export const WATCH_POLL_MS = 250;
+/**
+ * How often the watch polls /health, /metrics and the managed process during a domain, real ms: every 4 s
+ * of model time, within 100 ms … 1 s (a real engine once a second; a twin at 0.05 every 200 ms, since its
+ * domains last about a second).
+ */
+export function watchPollMs(scale: number): number {
+  return Math.round(Math.min(1000, Math.max(100, 4000 * scale)));
+}
 
 export function timeScaleOf(target: PhaseTarget, config: Config): number {
   return target.timeScale ?? config.target.time_scale ?? 1;
@@ -199,7 +205,7 @@ export async function runDomains(
       control,
       clock,
       log,
-      pollMs: WATCH_POLL_MS,
+      pollMs: watchPollMs(scale),
       scrape,
       ...(target.logPath ? { logPath: target.logPath } : {}),
       ...(target.journalUnit ? { journalUnit: target.journalUnit } : {}),

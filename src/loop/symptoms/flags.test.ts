@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fakeClock } from '../../../test/support/clock.js';
 import { tempState } from '../../../test/support/state.js';
@@ -10,7 +10,11 @@ import { recordSymptom } from './ledger.js';
 const config = configSchema.parse({ timezone: 'Europe/Berlin' });
 const ZONE = config.timezone;
 
-function threeSymptoms(paths: ReturnType<typeof tempState>, clock: ReturnType<typeof fakeClock>, kind = 'latency_regression') {
+function threeSymptoms(
+  paths: ReturnType<typeof tempState>,
+  clock: ReturnType<typeof fakeClock>,
+  kind = 'latency_regression',
+) {
   for (let i = 0; i < 3; i++) {
     recordSymptom(paths, clock, ZONE, { kind, meta: { severity: 'warning' }, mode: 'act' });
     clock.advanceBy('1h');

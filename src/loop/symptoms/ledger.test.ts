@@ -28,7 +28,9 @@ describe('symptom ledger', () => {
 
   it('refuses a kind that cannot name a flag file', () => {
     const clock = fakeClock('2026-11-29T03:00:00', ZONE);
-    expect(() => recordSymptom(tempState(), clock, ZONE, { kind: '../x', meta: {}, mode: 'act' })).toThrow(/invalid kind/);
+    expect(() => recordSymptom(tempState(), clock, ZONE, { kind: '../x', meta: {}, mode: 'act' })).toThrow(
+      /invalid kind/,
+    );
   });
 
   it('reads a rolling 24 h window across midnight and day files', () => {

@@ -81,13 +81,7 @@ export function daysBetween(fromMs: number, toMs: number, zone: string): string[
 }
 
 /** Symptoms with fromMs ≤ ts ≤ toMs, oldest first. Lines that are JSON but not symptoms are skipped too. */
-export function readSymptoms(
-  paths: StatePaths,
-  zone: string,
-  fromMs: number,
-  toMs: number,
-  warn?: Warn,
-): Symptom[] {
+export function readSymptoms(paths: StatePaths, zone: string, fromMs: number, toMs: number, warn?: Warn): Symptom[] {
   if (toMs < fromMs) return [];
   const out: Symptom[] = [];
   for (const day of daysBetween(fromMs, toMs, zone)) {

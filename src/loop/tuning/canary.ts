@@ -203,6 +203,7 @@ export async function runCanary(deps: CanaryDeps, spec: CanarySpec): Promise<Can
     const domains: Record<string, DomainStatus> = {};
     for (const [name, r] of results) domains[name] = r.status;
     const metrics = mergeDomainMetrics(results);
+    if ([...results.values()].some((r) => r.status !== 'pass')) await settle(instance, engine, logPath);
     const oom = oomEvidence(engine, logPath);
     const domainEvidence = withoutRepeats(
       oom,
@@ -259,6 +260,21 @@ export async function runCanary(deps: CanaryDeps, spec: CanarySpec): Promise<Can
     await instance.stop();
     deps.journal?.('canary_stopped', { pid: instance.pid });
     log.info({ pid: instance.pid }, 'canary stopped');
+  }
+}
+
+/** How long a canary whose domains failed may take to show why (its exit, its OOM lines), real ms. */
+const SETTLE_MS = 1000;
+
+/**
+ * Requests fail the moment an engine dies, but the process exits and its last log lines land a little later
+ * (vLLM's API server shuts down shortly after the engine; Python may buffer its output): wait briefly for
+ * either before judging, so an OOM is called an OOM and not a failed domain.
+ */
+async function settle(instance: Instance, engine: Engine, logPath: string): Promise<void> {
+  const until = performance.now() + SETTLE_MS;
+  while (performance.now() < until && !instance.exited() && oomEvidence(engine, logPath).length === 0) {
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 

@@ -4,6 +4,7 @@
  * steers OOM candidates).
  */
 import type { Config } from '../../config/schema.js';
+import { parseDuration } from '../../core/time.js';
 import type { Evidence, Severity } from '../../core/types.js';
 import type { StatePaths } from '../../store/paths.js';
 import type { Clock } from '../../system/clock.js';
@@ -15,19 +16,35 @@ function isEvidence(e: unknown): e is Evidence {
   return typeof e === 'object' && e !== null && typeof (e as Evidence).line === 'string';
 }
 
-/** Evidence lines the flag's symptoms carried in their meta (`evidence: Evidence[]` or a single `line`). */
-export function flagEvidence(paths: StatePaths, config: Config, flag: Flag, now: number): Evidence[] {
-  const ids = new Set(flag.symptom_ids);
-  const from = Math.min(flag.first_set_at ?? flag.set_at, flag.set_at) - 2 * 86_400_000;
+/**
+ * Evidence lines the given symptoms carried in their meta (`evidence: Evidence[]` or a single `line`), looked
+ * up in the ledger from `fromMs` to `now`.
+ */
+export function symptomEvidence(
+  paths: StatePaths,
+  config: Config,
+  ids: readonly string[],
+  fromMs: number,
+  now: number,
+): Evidence[] {
+  if (ids.length === 0) return [];
+  const wanted = new Set(ids);
   const out: Evidence[] = [];
-  for (const s of readSymptoms(paths, config.timezone, from, now)) {
-    if (!ids.has(s.id)) continue;
+  for (const s of readSymptoms(paths, config.timezone, fromMs, now)) {
+    if (!wanted.has(s.id)) continue;
     const ev = s.meta.evidence;
     if (Array.isArray(ev)) out.push(...ev.filter(isEvidence));
     else if (isEvidence(ev)) out.push(ev);
     if (typeof s.meta.line === 'string') out.push({ source: 'log', line: s.meta.line });
   }
   return out.slice(0, 50);
+}
+
+/** The evidence of a flag's symptoms (they are at most the escalation window older than the flag). */
+export function flagEvidence(paths: StatePaths, config: Config, flag: Flag, now: number): Evidence[] {
+  const from =
+    Math.min(flag.first_set_at ?? flag.set_at, flag.set_at) - parseDuration(config.escalation.window) - 86_400_000;
+  return symptomEvidence(paths, config, flag.symptom_ids, from, now);
 }
 
 /**

@@ -12,7 +12,7 @@
 import type { Config } from '../../config/schema.js';
 import { describeError } from '../../core/errors.js';
 import { hashSeed, type Rng, seededRng } from '../../core/random.js';
-import { stampId } from '../../core/time.js';
+import { parseDuration, stampId } from '../../core/time.js';
 import { type EngineConfig, type Mode, schemaId } from '../../core/types.js';
 import type { StatePaths } from '../../store/paths.js';
 import type { Clock } from '../../system/clock.js';
@@ -24,7 +24,9 @@ import {
   checkCandidateStart,
   checkEligibility,
   ENGINE_CONFIG_SUBSYSTEM,
+  type Gate,
   type GateReason,
+  type GateState,
   recordRun,
 } from '../eligibility/index.js';
 import { clearFlag } from '../symptoms/flags.js';
@@ -36,6 +38,7 @@ import { appendHistory, readHistory } from './history.js';
 import { phaseContext } from './phase-context.js';
 import { phaseProbe } from './probe.js';
 import { applyPromotion, configDiff, newPromotionId, promotionRecord, writePromotion } from './promotion.js';
+import { symptomEvidence } from './trigger.js';
 import type { CandidateResult, HistoryRecord, Trigger, TuningRun, TuningStatus } from './types.js';
 import { type ValidationContext, validateCandidate } from './validate.js';
 
@@ -61,6 +64,24 @@ export interface TuningDeps {
   startInstance?: CanaryDeps['start'];
   /** test seam: canary port allocation (default: a free port of canary.ports) */
   allocatePort?: CanaryDeps['allocatePort'];
+}
+
+/**
+ * May a tuning run start now? The eligibility gates, and then room in the night's budget for the control and
+ * at least one candidate: a run that can only afford its control would measure nothing it could compare.
+ */
+export function tuningGate(paths: StatePaths, clock: Clock, config: Config): Gate & { state: GateState } {
+  const gate = checkEligibility(paths, clock, config, ENGINE_CONFIG_SUBSYSTEM);
+  const need = 2 * config.canary.timeout_s;
+  if (gate.allowed && gate.budgetLeftS < need) {
+    return {
+      ...gate,
+      allowed: false,
+      reason: 'budget',
+      detail: `${gate.budgetLeftS} s of the night's canary budget left, the control and one candidate may take ${need} s`,
+    };
+  }
+  return gate;
 }
 
 let runSequence = 0;
@@ -146,26 +167,29 @@ export async function runTuning(deps: TuningDeps): Promise<TuningRun> {
   if (mode === 'observe') return deferred('observe mode', 'observe mode never tunes');
   if (deps.signal?.aborted) return finish('aborted', { reason: 'aborted before start' });
 
-  const gate = checkEligibility(paths, clock, config, ENGINE_CONFIG_SUBSYSTEM);
+  const gate = tuningGate(paths, clock, config);
   if (!gate.allowed) return deferred(gate.reason, gate.detail);
   const night = gate.night;
-  // The control and at least one candidate must fit, or the run would measure nothing it could compare.
-  if (gate.budgetLeftS < 2 * config.canary.timeout_s) {
-    return deferred(
-      'budget',
-      `${gate.budgetLeftS} s left, control and one candidate need ${2 * config.canary.timeout_s} s`,
-    );
-  }
 
   current = await production.current();
   const phase = phaseContext(paths, log);
+  // The loop passes the flag's symptom ids; their evidence (vLLM's estimated max model length) steers candidates.
+  const evidence =
+    trigger.evidence ??
+    symptomEvidence(
+      paths,
+      config,
+      trigger.symptoms ?? [],
+      startedAt - parseDuration(config.escalation.window) - parseDuration(config.escalation.flag_ttl),
+      startedAt,
+    );
   const ctx: ValidationContext =
     deps.ctx ?? (phase.contextInUse !== undefined ? { contextInUse: phase.contextInUse } : {});
   const history = readHistory(paths, { engine: engine.name, model: config.target.model });
   const plan = generateCandidatesExplained({
     engine,
     current,
-    trigger,
+    trigger: { ...trigger, ...(evidence.length > 0 ? { evidence } : {}) },
     history,
     cfg: config,
     ctx,
