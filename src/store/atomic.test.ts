@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } 
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/support/state.js';
-import { appendJsonl, atomicHooks, readJsonl, writeFileAtomic, writeJsonAtomic } from './atomic.js';
+import { appendJsonl, appendJsonlBatch, atomicHooks, readJsonl, writeFileAtomic, writeJsonAtomic } from './atomic.js';
 
 afterEach(() => {
   atomicHooks.beforeRename = undefined;
@@ -68,5 +68,15 @@ describe('JSONL ledgers', () => {
 
   it('reads a missing ledger as empty', () => {
     expect(readJsonl(join(tempDir(), 'none.jsonl'))).toEqual([]);
+  });
+});
+
+describe('batched JSONL appends', () => {
+  it('writes every record as its own line in order', () => {
+    const file = join(tempDir(), 'samples.jsonl');
+    appendJsonlBatch(file, [{ i: 1 }, { i: 2 }]);
+    appendJsonlBatch(file, []);
+    appendJsonlBatch(file, [{ i: 3 }]);
+    expect(readJsonl(file)).toEqual([{ i: 1 }, { i: 2 }, { i: 3 }]);
   });
 });

@@ -9,7 +9,7 @@ import { relative } from 'node:path';
 import { NightshiftError } from '../../core/errors.js';
 import { overallStatus, type PhaseRecord, type PhaseSignal, type SampleLine } from '../../core/report.js';
 import { schemaId } from '../../core/types.js';
-import { appendJsonl, readJson, writeJsonAtomic } from '../../store/atomic.js';
+import { appendJsonl, appendJsonlBatch, readJson, writeJsonAtomic } from '../../store/atomic.js';
 import type { StatePaths } from '../../store/paths.js';
 
 export class ReportError extends NightshiftError {
@@ -48,7 +48,7 @@ export class ReportWriter {
   /** Append one domain's record, its samples first (so a record never points at samples that are not there). */
   add(record: Omit<PhaseRecord, 'schema' | 'samples_file' | 'samples_count'>, samples: SampleLine[] = []): PhaseRecord {
     const samplesFile = this.paths.samplesFile(this.epochId);
-    for (const s of samples) appendJsonl(samplesFile, s);
+    appendJsonlBatch(samplesFile, samples);
     const full: PhaseRecord = {
       schema: schemaId('phase_record') as PhaseRecord['schema'],
       ...record,
