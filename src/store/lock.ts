@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { ExitCode, NightshiftError } from '../core/errors.js';
 import { isoLocal } from '../core/time.js';
+import { pidRunning } from '../system/process.js';
 
 export interface LockInfo {
   pid: number;
@@ -26,14 +27,8 @@ export class LockHeldError extends NightshiftError {
   }
 }
 
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** A zombie counts as gone: its memory and its lock are released. */
+export const pidAlive = pidRunning;
 
 export interface Lock {
   info: LockInfo;

@@ -77,6 +77,21 @@ export function groupAlive(pid: number): boolean {
   return members === undefined ? true : members.some((m) => m.state !== 'Z');
 }
 
+/** Whether a process runs (a zombie waiting to be reaped counts as gone). */
+export function pidRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return true; // no /proc: trust kill(0)
+  }
+}
+
 /** Linux: the group's members and their states from /proc; undefined where /proc is not readable. */
 function groupMembersFromProc(pgid: number): { pid: number; state: string }[] | undefined {
   let entries: string[];

@@ -11,6 +11,7 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../store/atomic.js';
+import { pidRunning } from '../system/process.js';
 
 export const RUNTIME_DIR_ENV = 'NIGHTSHIFT_TWIN_RUNTIME_DIR';
 
@@ -32,15 +33,8 @@ function deviceDir(dir: string, device: string): string {
   return join(dir, `device-${device.replace(/[^A-Za-z0-9_.-]/g, '_')}`);
 }
 
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** A zombie counts as gone: its memory and its lock are released. */
+export const pidAlive = pidRunning;
 
 /** Live entries of other processes on the device; dead entries are removed. */
 export function otherUsers(dir: string, device: string, selfPid: number = process.pid): DeviceEntry[] {
