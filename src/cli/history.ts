@@ -36,7 +36,7 @@ export const registerHistory: Register = (program, exit, io) => {
           c.config_tuning_status ?? '-',
           c.promotion_id ?? '-',
           c.validation.map((v) => `${v.promotion_id}:${v.outcome}`).join(',') ||
-            (c.paused_before ? `paused before ${c.paused_before}` : c.recovery ? 'recovered' : '-'),
+            (c.paused_before ? `paused at ${c.paused_before}` : c.recovery ? 'recovered' : '-'),
         ]);
         io.out(
           table(

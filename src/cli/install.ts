@@ -2,7 +2,7 @@
  * `nightshift install systemd [--user] [--at HH:MM] [--print]`: write nightshift.service + nightshift.timer
  * (or print them). It never runs systemctl: it prints the two commands that enable the timer.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,9 +78,7 @@ export const registerInstall: Register = (program, exit, io) => {
             `wrote ${join(dir, SERVICE_NAME)} and ${join(dir, TIMER_NAME)} (nightly at ${at} ${ctx.config.timezone})`,
             'enable the timer with:',
             `  ${sc} daemon-reload && ${sc} enable --now ${TIMER_NAME}`,
-            ...(existsSync(dir) && user
-              ? ['  (and `loginctl enable-linger` so it runs while you are logged out)']
-              : []),
+            ...(user ? ['  (and `loginctl enable-linger` so it runs while you are logged out)'] : []),
           ].join('\n'),
         );
         return 0;

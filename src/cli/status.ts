@@ -97,7 +97,10 @@ export const registerStatus: Register = (program, exit, io) => {
             ? 'none armed'
             : flags.map((f) => `${f.kind} ${f.severity} (${span(f.expires_at - now)} left)`).join(', '),
         );
-        row('budget', `${gate.budgetLeftS} of ${config.eligibility.budget_s} canary s left (night ${gate.night})`);
+        row(
+          'budget',
+          `${Math.round(gate.budgetLeftS * 10) / 10} of ${config.eligibility.budget_s} canary s left (night ${gate.night})`,
+        );
         row('cooldown', cooldownLeft > 0 ? `${span(cooldownLeft)} to go` : 'none');
         row('runs 24h', `${gate.state.runsLast24h} of ${config.eligibility.max_runs_24h}`);
         row('tuning now', gate.allowed ? 'eligible' : `not eligible: ${gate.detail}`);

@@ -235,8 +235,13 @@ async function steps(
   // on its last healthy config before measuring, and say so in the record.
   if (production.mode === 'managed' && production.start) {
     const start = production.start.bind(production);
-    await step('recovery', async () => {
+    await step('production', async () => {
       if (await production.health()) return;
+      if (mode === 'observe') {
+        // Observe changes nothing, not even a dead managed process: PHASE will measure it as it is.
+        log.warn('managed production is not running (observe mode: not starting it)');
+        return;
+      }
       log.warn('managed production is not running; starting it before PHASE');
       const t0 = performance.now();
       const res = await start();

@@ -101,9 +101,15 @@ describe('loop health report', () => {
       }),
     );
     expect(metric(h, 'escalations_resolved_pct')?.value).toBe(50);
+    // First symptom at 03:00 on day 4, the fix live at 04:00 (validated a day later): one hour.
     const ttr = metric(h, 'time_to_resolution_h');
-    expect(ttr?.value).toBe(25);
-    expect(ttr?.met).toBe(false);
+    expect(ttr?.value).toBe(1);
+    expect(ttr?.met).toBe(true);
+  });
+
+  it('a period whose nights measured no pass rate says so', () => {
+    const cycles = Array.from({ length: 6 }, (_, i) => cycle(i, { phase_metrics: { ttft_ms_p95: 200 } }));
+    expect(metric(computeLoopHealth(input(cycles)), 'pass_rate')?.display).toMatch(/not measured/);
   });
 
   it('trends compare the later half of the period with the earlier half', () => {

@@ -3,7 +3,9 @@
  *
  *   degraded cycles          % of cycles with degradation signals            target < 10 %
  *   escalations resolved     % of escalations fixed by a validated promotion target > 80 %
- *   time to resolution       first symptom → validated fix (median, worst)   target < 24 h
+ *   time to resolution       first symptom → the fix that was later validated
+ *                            went live (median, worst)                      target < 24 h
+ *                            (to the fix, not to its validation: validation is always the next night)
  *   OOM events trend         later half vs earlier half of the period        decreasing (or none)
  *   p95 TTFT trend           later half vs earlier half                      stable (≤ +5 %) or improving
  *   pass rate                mean over the period                            > 95 %
@@ -219,6 +221,8 @@ function timeToResolution(
   windowMs: number,
 ): HealthMetric {
   const base = { name: 'time_to_resolution_h', label: 'time to resolution (first symptom → validated fix)' };
+  // Measured to the moment the fix went live: its validation always waits for the next night's PHASE, so
+  // counting to the validation would add a day to every fix and measure the schedule, not the loop.
   const hours: number[] = [];
   for (const p of promotions) {
     if (p.state !== 'validated' || p.validated_at === undefined || p.kind === undefined) continue;
@@ -227,7 +231,7 @@ function timeToResolution(
       .filter((s) => s.kind === kind && s.ts <= p.created_at && s.ts >= p.created_at - windowMs)
       .map((s) => s.ts);
     const first = firsts.length > 0 ? Math.min(...firsts) : p.created_at;
-    hours.push((p.validated_at - first) / 3_600_000);
+    hours.push((p.created_at - first) / 3_600_000);
   }
   if (cycles.length < MIN_CYCLES_RATE) {
     return {
@@ -300,6 +304,9 @@ function halvesTrend(
 function passRate(cycles: CycleRecord[]): HealthMetric {
   const values = cycles.map((c) => c.phase_metrics?.pass_rate).filter((v): v is number => typeof v === 'number');
   const base = { name: 'pass_rate', label: 'pass rate', unit: '%' as const, target: '> 95 %' };
+  if (values.length === 0 && cycles.length >= MIN_CYCLES_RATE) {
+    return { ...base, value: null, display: 'not measured (no PHASE domain reports a pass rate)', met: null, n: 0 };
+  }
   if (values.length < MIN_CYCLES_RATE) {
     return { ...base, value: null, display: tooFew(values.length, MIN_CYCLES_RATE), met: null, n: values.length };
   }

@@ -10,7 +10,16 @@ import { appendJsonl, readJsonl, type Warn } from '../store/atomic.js';
 import type { StatePaths } from '../store/paths.js';
 import type { Clock } from '../system/clock.js';
 
-export const CYCLE_STEPS = ['recovery', 'phase', 'analysis', 'validation', 'escalation', 'tuning', 'record'] as const;
+export const CYCLE_STEPS = [
+  'recovery',
+  'production',
+  'phase',
+  'analysis',
+  'validation',
+  'escalation',
+  'tuning',
+  'record',
+] as const;
 export type CycleStep = (typeof CYCLE_STEPS)[number];
 
 /** Events the tuning stage reports through its `journal` callback. */

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { planRecovery } from './recovery.js';
+import { tempState } from '../../test/support/state.js';
+import type { EngineConfig } from '../core/types.js';
+import { manualClock } from '../system/clock.js';
+import { silentLogger } from '../system/log.js';
+import type { ApplyResult, Production } from '../targets/engine.js';
+import { openJournal, readJournal } from './journal.js';
+import { planRecovery, recover } from './recovery.js';
+import { promotionRecord, readPromotion, writePromotion } from './tuning/promotion.js';
 
 describe('planRecovery', () => {
   it('nothing unfinished: no plan', () => {
@@ -30,5 +37,93 @@ describe('planRecovery', () => {
     const plan = planRecovery([{ cycle_id: 'loop_1', open_steps: ['phase'], canaries: [], promotions: [] }]);
     expect(plan?.restore).toBeUndefined();
     expect(plan?.died_in).toEqual(['phase']);
+  });
+});
+
+describe('recover', () => {
+  class FakeProduction implements Production {
+    readonly mode = 'managed' as const;
+    applied: EngineConfig[] = [];
+    constructor(
+      public config: EngineConfig,
+      public healthy: boolean,
+    ) {}
+    async current() {
+      return this.config;
+    }
+    async apply(config: EngineConfig): Promise<ApplyResult> {
+      this.applied.push(config);
+      this.config = config;
+      this.healthy = true;
+      return { ok: true, ms: 5 };
+    }
+    async health() {
+      return this.healthy;
+    }
+    async stop() {
+      this.healthy = false;
+    }
+  }
+  const good = { max_num_seqs: 64 };
+  const candidate = { max_num_seqs: 128 };
+
+  function setup(production: FakeProduction) {
+    const paths = tempState();
+    const clock = manualClock(1_000);
+    const journal = openJournal(paths, clock, 'loop_now', 'act');
+    return { paths, clock, journal, production, log: silentLogger };
+  }
+
+  it('restores the config a half-done promotion replaced, marks it restored and journals the recovery', async () => {
+    const production = new FakeProduction(candidate, true);
+    const deps = setup(production);
+    writePromotion(
+      deps.paths,
+      promotionRecord({
+        promotion_id: 'promo_1',
+        run_id: 'r',
+        subsystem: 'engine_config',
+        engine: 'vllm',
+        model: 'm',
+        previous_config: good,
+        new_config: candidate,
+        diff: {},
+        fitness: { candidate: 1.2, control: 1 },
+        metrics: { candidate: {}, control: {} },
+        triggering_symptoms: { kind: 'latency_regression', ids: [] },
+        ts: 500,
+        mode: 'act',
+        state: 'provisional',
+      }),
+    );
+    const record = await recover({
+      ...deps,
+      unfinished: [
+        {
+          cycle_id: 'loop_dead',
+          open_steps: ['tuning'],
+          canaries: [],
+          promotions: [{ promotion_id: 'promo_1', previous_config: good, new_config: candidate }],
+        },
+      ],
+    });
+    expect(production.applied).toEqual([good]);
+    expect(record?.production).toMatchObject({ action: 'restored', ok: true, config: good });
+    expect(record?.promotions_restored).toEqual(['promo_1']);
+    expect(readPromotion(deps.paths, 'promo_1').state).toBe('restored');
+    expect(readJournal(deps.paths).find((r) => r.type === 'recovered')?.data?.cycles).toEqual(['loop_dead']);
+  });
+
+  it('leaves a healthy production on its last healthy config alone and notes a canary already gone', async () => {
+    const production = new FakeProduction(good, true);
+    const deps = setup(production);
+    // A pid far above pid_max: certainly not running.
+    const record = await recover({
+      ...deps,
+      unfinished: [{ cycle_id: 'loop_dead', open_steps: ['tuning'], canaries: [{ pid: 99_999_999 }], promotions: [] }],
+    });
+    expect(production.applied).toEqual([]);
+    expect(record?.killed).toEqual([{ pid: 99_999_999, was_running: false, gone: true }]);
+    expect(record?.production.action).toBe('none');
   });
 });

@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { Client, type Dispatcher, Pool } from 'undici';
 import type { ErrorClass } from '../core/types.js';
 import { type Clock, systemClock } from '../system/clock.js';
-import { SseParser } from './sse.js';
+import { SseParser, type SseSink } from './sse.js';
 import type { ProbeClient, ProbeRequest, ProbeResult } from './types.js';
 
 export interface ProbeClientOptions {
@@ -86,20 +86,20 @@ function classifyThrown(err: unknown, timedOut: boolean, aborted: boolean, gotHe
   return 'other';
 }
 
-interface StreamState {
-  text: string;
-  chunks: number;
-  itl: number[];
-  firstAt?: number;
-  lastAt?: number;
-  endAt?: number;
-  finish?: string;
-  usage?: { prompt_tokens: number; completion_tokens: number };
-  model?: string;
-  done: boolean;
-  badJson: number;
-  serverError?: string;
-  problems: string[];
+/** What one parsed chunk object says, read the way the measurements need it. */
+interface Chunk {
+  /** the chunk is an error object (`{"error": …}`): its message, clipped */
+  error: string | undefined;
+  model: string | undefined;
+  usage: { prompt_tokens: number; completion_tokens: number } | undefined;
+  /** choices[0] is an object */
+  hasChoice: boolean;
+  /** delta.content (chat) or text (completion), when a string */
+  content: string | undefined;
+  /** delta.reasoning_content ?? delta.reasoning, when a string: generated tokens that are not the answer */
+  reasoning: string | undefined;
+  /** a non-empty finish_reason */
+  finish: string | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -117,6 +117,178 @@ function readUsage(v: unknown): { prompt_tokens: number; completion_tokens: numb
   };
 }
 
+function readChunk(obj: Json): Chunk {
+  const error =
+    obj.error === undefined
+      ? undefined
+      : (() => {
+          const e = asObject(obj.error);
+          return clip(typeof e?.message === 'string' ? e.message : JSON.stringify(obj.error));
+        })();
+  const choice = asObject((Array.isArray(obj.choices) ? obj.choices : [])[0]);
+  const delta = choice ? asObject(choice.delta) : undefined;
+  const content = choice ? (delta ? delta.content : choice.text) : undefined;
+  const reasoning = delta ? (delta.reasoning_content ?? delta.reasoning) : undefined;
+  const finish = choice?.finish_reason;
+  return {
+    error,
+    model: typeof obj.model === 'string' ? obj.model : undefined,
+    usage: readUsage(obj.usage),
+    hasChoice: choice !== undefined,
+    content: typeof content === 'string' ? content : undefined,
+    reasoning: typeof reasoning === 'string' ? reasoning : undefined,
+    finish: typeof finish === 'string' && finish.length > 0 ? finish : undefined,
+  };
+}
+
+/**
+ * True when `text` written between two quotes is a JSON string literal whose value is `text` itself: no quote,
+ * no backslash (so no escape sequence), no control character below U+0020 (JSON forbids those raw).
+ */
+function isPlainJsonString(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c) return false;
+  }
+  return true;
+}
+
+/** Stands in for the token text when a template is verified; plain ASCII, so it is its own JSON literal. */
+const SENTINEL = 'nightshift-probe-sentinel-7f3a';
+/**
+ * Template derivations allowed per stream: a few at first, then one per 16 token chunks at most, so a stream
+ * whose every chunk differs (per-chunk usage, say) costs at most ~6% more parsing, while one whose `created`
+ * ticks every second (llama-server) relearns its template and stays on the fast path.
+ */
+const FIRST_TEMPLATE_TRIES = 4;
+const CHUNKS_PER_LATER_TRY = 16;
+
+/**
+ * The shape of a token chunk, learned from the stream itself so that most chunks need no JSON.parse.
+ *
+ * Servers send every token chunk of a stream as the same bytes except the token text: vLLM's
+ * `{"id":"chatcmpl-…","object":"chat.completion.chunk","created":…,"model":"…","choices":[{"index":0,
+ * "delta":{"content":"␣world"},"logprobs":null,"finish_reason":null}]}`. A template is the `prefix` before and
+ * the `suffix` after the token's string literal in one fully parsed chunk.
+ *
+ * Guarantee (exact, not heuristic): a data payload equal to prefix + X + suffix, where X contains no quote,
+ * backslash or control character, is valid JSON and parses to the template chunk with the token text
+ * replaced by X. Why: the prefix is identical bytes, so the JSON lexer reaches the opening quote in the same
+ * state; X cannot end the string early nor hold an escape, so the literal ends at the same closing quote and
+ * its value is X; the suffix is identical bytes again. That the slot really is the token text (and not, say,
+ * an `id` with the same value, or a duplicate key that a later one overrides) is verified once per template by
+ * parsing it with a sentinel in the slot and reading the sentinel back as the content. Anything else —
+ * another shape, an escape, a finish_reason or usage chunk, garbage — takes the full JSON.parse path, so
+ * malformed-SSE detection and every measured field are exactly what parsing every chunk would give.
+ */
+interface Template {
+  prefix: string;
+  suffix: string;
+  /** which field the slot is */
+  slot: 'content' | 'reasoning';
+  /** the template chunk; the slot's field is replaced per event */
+  chunk: Chunk;
+}
+
+function sameUsage(a: Chunk['usage'], b: Chunk['usage']): boolean {
+  return (
+    a === b ||
+    (a !== undefined &&
+      b !== undefined &&
+      a.prompt_tokens === b.prompt_tokens &&
+      a.completion_tokens === b.completion_tokens)
+  );
+}
+
+/** Learn a template from a fully parsed token chunk, or undefined when its token text cannot be located exactly. */
+function deriveTemplate(data: string, chunk: Chunk): Template | undefined {
+  if (chunk.error !== undefined) return undefined;
+  const slot = chunk.content ? 'content' : chunk.reasoning ? 'reasoning' : undefined;
+  const value = slot === 'content' ? chunk.content : slot === 'reasoning' ? chunk.reasoning : undefined;
+  if (slot === undefined || value === undefined || value === SENTINEL || !isPlainJsonString(value)) return undefined;
+  const literal = `"${value}"`;
+  // The first occurrence is usually the token; if another field holds the same text, the sentinel check
+  // rejects that position and the next one is tried.
+  for (let at = data.indexOf(literal), tries = 0; at >= 0 && tries < 3; at = data.indexOf(literal, at + 1), tries++) {
+    const prefix = data.slice(0, at + 1);
+    const suffix = data.slice(at + literal.length - 1);
+    let probe: Json | undefined;
+    try {
+      probe = asObject(JSON.parse(prefix + SENTINEL + suffix));
+    } catch {
+      continue;
+    }
+    if (!probe) continue;
+    const c = readChunk(probe);
+    const slotOk =
+      slot === 'content'
+        ? c.content === SENTINEL && c.reasoning === chunk.reasoning
+        : c.reasoning === SENTINEL && c.content === chunk.content;
+    if (
+      slotOk &&
+      c.error === undefined &&
+      c.model === chunk.model &&
+      sameUsage(c.usage, chunk.usage) &&
+      c.hasChoice === chunk.hasChoice &&
+      c.finish === chunk.finish
+    ) {
+      return { prefix, suffix, slot, chunk };
+    }
+  }
+  return undefined;
+}
+
+interface StreamState {
+  /** the answer text in pieces, joined once at the end (a flat copy: pieces may be slices of network chunks) */
+  pieces: string[];
+  chunks: number;
+  itl: number[];
+  firstAt?: number;
+  lastAt?: number;
+  endAt?: number;
+  finish?: string;
+  usage?: { prompt_tokens: number; completion_tokens: number };
+  model?: string;
+  done: boolean;
+  badJson: number;
+  serverError?: string;
+  problems: string[];
+  template?: Template;
+  templateTries: number;
+}
+
+function newState(): StreamState {
+  return { pieces: [], chunks: 0, itl: [], done: false, badJson: 0, problems: [], templateTries: 0 };
+}
+
+/** Apply what one chunk says; `content`/`reasoning` are passed apart so a template chunk can supply its token. */
+function applyChunk(
+  s: StreamState,
+  c: Chunk,
+  content: string | undefined,
+  reasoning: string | undefined,
+  now: number,
+): void {
+  if (c.error !== undefined) {
+    s.serverError = c.error;
+    return;
+  }
+  if (c.model !== undefined && s.model === undefined) s.model = c.model;
+  if (c.usage) s.usage = c.usage;
+  if (!c.hasChoice) return;
+  const hasContent = content !== undefined && content.length > 0;
+  // Reasoning tokens are generated tokens too: they count for timing, not for the answer text.
+  const hasReasoning = reasoning !== undefined && reasoning.length > 0;
+  if (hasContent) s.pieces.push(content);
+  if (hasContent || hasReasoning) {
+    s.chunks++;
+    if (s.firstAt === undefined) s.firstAt = now;
+    else if (s.lastAt !== undefined) s.itl.push(now - s.lastAt);
+    s.lastAt = now;
+  }
+  if (c.finish !== undefined) s.finish = c.finish;
+}
+
 /** Apply one SSE data payload to the state; `now` is when the network chunk carrying it arrived. */
 function applyEvent(s: StreamState, data: string, now: number): void {
   if (data === '[DONE]') {
@@ -126,6 +298,20 @@ function applyEvent(s: StreamState, data: string, now: number): void {
     return;
   }
   if (s.done) s.problems.push('data after [DONE]');
+  const t = s.template;
+  if (
+    t !== undefined &&
+    data.length >= t.prefix.length + t.suffix.length &&
+    data.startsWith(t.prefix) &&
+    data.endsWith(t.suffix)
+  ) {
+    const token = data.slice(t.prefix.length, data.length - t.suffix.length);
+    if (isPlainJsonString(token)) {
+      if (t.slot === 'content') applyChunk(s, t.chunk, token, t.chunk.reasoning, now);
+      else applyChunk(s, t.chunk, t.chunk.content, token, now);
+      return;
+    }
+  }
   let obj: Json | undefined;
   try {
     obj = asObject(JSON.parse(data));
@@ -137,39 +323,379 @@ function applyEvent(s: StreamState, data: string, now: number): void {
     if (s.problems.length < 20) s.problems.push(`data is not a JSON object: "${clip(data).slice(0, 60)}"`);
     return;
   }
-  if (obj.error !== undefined) {
-    const e = asObject(obj.error);
-    s.serverError = clip(typeof e?.message === 'string' ? e.message : JSON.stringify(obj.error));
-    return;
+  const c = readChunk(obj);
+  applyChunk(s, c, c.content, c.reasoning, now);
+  // No template yet (or this token chunk does not fit the current one): learn one from this chunk.
+  const mayTry = s.templateTries < FIRST_TEMPLATE_TRIES || s.templateTries * CHUNKS_PER_LATER_TRY < s.chunks;
+  if (mayTry && (c.content || c.reasoning) && c.error === undefined) {
+    s.templateTries++;
+    const learned = deriveTemplate(data, c);
+    if (learned) s.template = learned;
   }
-  if (typeof obj.model === 'string' && s.model === undefined) s.model = obj.model;
-  const usage = readUsage(obj.usage);
-  if (usage) s.usage = usage;
-  const choices = Array.isArray(obj.choices) ? obj.choices : [];
-  const choice = asObject(choices[0]);
-  if (!choice) return;
-  const delta = asObject(choice.delta);
-  const content = delta ? delta.content : choice.text;
-  // Reasoning tokens are generated tokens too: they count for timing, not for the answer text.
-  const reasoning = delta ? (delta.reasoning_content ?? delta.reasoning) : undefined;
-  const hasContent = typeof content === 'string' && content.length > 0;
-  const hasReasoning = typeof reasoning === 'string' && reasoning.length > 0;
-  if (hasContent) s.text += content;
-  if (hasContent || hasReasoning) {
-    s.chunks++;
-    if (s.firstAt === undefined) s.firstAt = now;
-    else if (s.lastAt !== undefined) s.itl.push(now - s.lastAt);
-    s.lastAt = now;
+}
+
+/** What every request of one client shares. */
+interface ClientContext {
+  root: Root;
+  model: string;
+  scale: number;
+  clock: Clock;
+  checkModel: boolean;
+  requestTimeoutMs: number;
+  pool: Pool;
+  newConnectionPerRequest: boolean;
+  streamHeaders: Record<string, string>;
+  plainHeaders: Record<string, string>;
+}
+
+/**
+ * The requests listening on each caller signal. A load run passes one signal to all its requests; one
+ * listener per signal and a Set add/delete per request replace an addEventListener/removeEventListener pair
+ * per request, whose cost grows with the number of listeners already on the signal (Node's EventTarget).
+ */
+const watchers = new WeakMap<AbortSignal, Set<ProbeCall>>();
+
+function watch(signal: AbortSignal, call: ProbeCall): void {
+  let calls = watchers.get(signal);
+  if (calls === undefined) {
+    const set = new Set<ProbeCall>();
+    calls = set;
+    watchers.set(signal, set);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const c of [...set]) c.abortedByCaller();
+        set.clear();
+      },
+      { once: true },
+    );
   }
-  if (typeof choice.finish_reason === 'string' && choice.finish_reason.length > 0) s.finish = choice.finish_reason;
+  calls.add(call);
+}
+
+function onTimeout(call: ProbeCall): void {
+  call.timedOut();
+}
+
+function resolveCall(call: ProbeCall): void {
+  call.deliver();
+}
+
+/** Queued from a tick, so the immediate runs after the one undici queues when onComplete returns (see settle). */
+function resolveAfterUndici(call: ProbeCall): void {
+  setImmediate(resolveCall, call);
+}
+
+/**
+ * One request, as an object whose methods are undici's dispatch handler and the SSE parser's sink: no
+ * closures, Readable stream, async iterator or extra promise per request. It uses undici 7's native handler
+ * protocol (onConnect/onHeaders/onData/onComplete/onError), which its Client calls directly; the newer
+ * onRequestStart/onResponse* protocol is an adapter over it that allocates a controller and parses the
+ * response headers into an object per request, none of which the probe reads.
+ *
+ * The promise settles exactly once: on the end of the response, an error, the timeout or the caller's abort.
+ */
+class ProbeCall implements Dispatcher.DispatchHandler, SseSink {
+  readonly promise: Promise<ProbeResult>;
+  private resolve: ((r: ProbeResult) => void) | undefined;
+  private result: ProbeResult | undefined;
+  private readonly stream: boolean;
+  private readonly path: string;
+  private readonly timeoutMs: number;
+  private readonly t: number;
+  private t0 = 0;
+  /** when the network chunk being parsed arrived: one clock read per chunk, shared by its events */
+  private now = 0;
+  private status: number | undefined;
+  private abortDispatch: ((err?: Error) => void) | undefined;
+  private stopReason: Error | undefined;
+  private settled = false;
+  private raw = '';
+  /** only for bodies kept whole (errors, non-streamed answers) */
+  private decoder: InstanceType<typeof TextDecoder> | undefined;
+  private readonly s = newState();
+  private readonly parser = new SseParser();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** the connection of this request alone, with newConnectionPerRequest */
+  private connection: Client | undefined;
+
+  constructor(
+    private readonly ctx: ClientContext,
+    private readonly req: ProbeRequest,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    this.promise = new Promise<ProbeResult>((resolve) => {
+      this.resolve = resolve;
+    });
+    this.stream = req.stream ?? true;
+    this.path = `${ctx.root.prefix}${req.api === 'chat' ? '/v1/chat/completions' : '/v1/completions'}`;
+    this.timeoutMs = req.timeout_ms ?? ctx.requestTimeoutMs;
+    this.t = ctx.clock.now();
+  }
+
+  start(): void {
+    const { ctx } = this;
+    let d: Dispatcher = ctx.pool;
+    if (ctx.newConnectionPerRequest) {
+      this.connection = new Client(ctx.root.origin, { pipelining: 1 });
+      d = this.connection;
+    }
+    this.t0 = performance.now();
+    this.timer = setTimeout(onTimeout, this.timeoutMs, this);
+    if (this.signal) {
+      if (this.signal.aborted) {
+        this.abortedByCaller();
+        return;
+      }
+      watch(this.signal, this);
+    }
+    try {
+      d.dispatch(
+        {
+          origin: ctx.root.origin,
+          path: this.path,
+          method: 'POST',
+          headers: this.stream ? ctx.streamHeaders : ctx.plainHeaders,
+          body: buildBody(ctx.model, this.req, this.stream),
+          headersTimeout: this.timeoutMs + 1000,
+          bodyTimeout: this.timeoutMs + 1000,
+        },
+        this,
+      );
+    } catch (err) {
+      this.settle(this.fail(classifyThrown(err, false, false, false), `${this.where()}: ${errorText(err)}`));
+    }
+  }
+
+  timedOut(): void {
+    this.stop('timeout', `${this.where()}: no complete answer within ${this.timeoutMs} ms`);
+  }
+
+  abortedByCaller(): void {
+    this.stop('aborted', `${this.where()}: aborted`);
+  }
+
+  /** Resolve the promise (called on the turn after settling, see settle). */
+  deliver(): void {
+    const result = this.result;
+    if (result !== undefined) this.resolve?.(result);
+  }
+
+  // --- undici's handler protocol ---
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abortDispatch = abort;
+    if (this.stopReason) abort(this.stopReason);
+  }
+
+  onHeaders(statusCode: number): boolean {
+    this.status = statusCode;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.settled) return true;
+    if (this.stream && this.ok2xx()) {
+      this.now = performance.now();
+      this.parser.feed(chunk, this);
+    } else if (this.raw.length < MAX_BODY_CHARS) {
+      this.decoder ??= new TextDecoder();
+      this.raw += this.decoder.decode(chunk, { stream: true });
+    }
+    return true;
+  }
+
+  onComplete(): void {
+    if (this.settled) return;
+    if (!this.ok2xx()) {
+      this.settle(this.fail('http_status', `HTTP ${this.status} from ${this.path}: ${this.raw.slice(0, 2000)}`));
+      return;
+    }
+    if (!this.stream) {
+      this.settle(this.finishPlain(this.raw + (this.decoder?.decode() ?? '')));
+      return;
+    }
+    this.now = performance.now();
+    this.parser.finish(this);
+    if (this.s.endAt === undefined) this.s.endAt = this.now;
+    this.settle(this.finishStream());
+  }
+
+  onError(err: Error): void {
+    if (this.settled) return;
+    const cls = classifyThrown(err, false, false, this.status !== undefined);
+    this.settle(this.fail(cls, `${this.where()}: ${errorText(err)}`));
+  }
+
+  // --- the SSE parser's sink ---
+
+  onEvent(data: string): void {
+    applyEvent(this.s, data, this.now);
+  }
+
+  // --- outcome ---
+
+  private where(): string {
+    return `${this.req.api} request to ${this.ctx.root.origin}${this.path}`;
+  }
+
+  private ok2xx(): boolean {
+    return this.status !== undefined && this.status >= 200 && this.status < 300;
+  }
+
+  private ms(realMs: number): number {
+    return realMs / this.ctx.scale;
+  }
+
+  private stop(error: ErrorClass, detail: string): void {
+    if (this.settled) return;
+    this.stopReason = new Error(detail);
+    this.settle(this.fail(error, detail)); // first: aborting calls onError synchronously
+    this.abortDispatch?.(this.stopReason);
+  }
+
+  private settle(result: ProbeResult): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.result = result;
+    clearTimeout(this.timer);
+    if (this.signal) watchers.get(this.signal)?.delete(this);
+    // Resolve on the next turn, once undici has marked the connection idle: a sequential caller's next
+    // request then reuses it instead of opening a second one. undici frees the connection in an immediate
+    // it queues after onComplete returns, so ours is queued from a tick, which runs after that. The outcome
+    // is decided here; closing a per-request connection cannot change it, so a failure to close is moot.
+    const connection = this.connection;
+    if (connection === undefined) {
+      process.nextTick(resolveAfterUndici, this);
+      return;
+    }
+    const later = () => setImmediate(resolveCall, this);
+    connection.destroy().then(later, later);
+  }
+
+  private fail(error: ErrorClass, detail: string): ProbeResult {
+    const { s, parser } = this;
+    const r: ProbeResult = {
+      ok: false,
+      t: this.t,
+      e2e_ms: this.ms(performance.now() - this.t0),
+      error,
+      error_detail: clip(detail),
+      text: s.pieces.join(''),
+      chunks: s.chunks,
+    };
+    if (this.status !== undefined) r.status = this.status;
+    if (s.model !== undefined) r.model = s.model;
+    if (s.problems.length > 0 || parser.problems.length > 0) r.sse_problems = [...parser.problems, ...s.problems];
+    return r;
+  }
+
+  private finishStream(): ProbeResult {
+    const { s, parser, path } = this;
+    const problems = parser.problems.length > 0 || s.problems.length > 0 ? [...parser.problems, ...s.problems] : [];
+    const first = s.firstAt;
+    const end = s.endAt ?? performance.now();
+    const outputTokens = s.usage?.completion_tokens ?? s.chunks;
+    // Joined once here: a flat string, so a kept sample holds its text and not the network chunks it came in.
+    const base: ProbeResult = {
+      ok: true,
+      t: this.t,
+      e2e_ms: this.ms(end - this.t0),
+      output_tokens: outputTokens,
+      text: s.pieces.join(''),
+      chunks: s.chunks,
+    };
+    if (this.status !== undefined) base.status = this.status;
+    if (first !== undefined) {
+      base.ttft_ms = this.ms(first - this.t0);
+      base.itl_ms = this.ctx.scale === 1 ? s.itl : s.itl.map((x) => this.ms(x));
+      if (outputTokens > 1) base.tpot_ms = this.ms(end - first) / (outputTokens - 1);
+    }
+    if (s.usage) {
+      base.usage = s.usage;
+      base.prompt_tokens = s.usage.prompt_tokens;
+    }
+    if (s.finish !== undefined) base.finish_reason = s.finish;
+    if (s.model !== undefined) base.model = s.model;
+    if (problems.length > 0) base.sse_problems = problems;
+    const bad = (error: ErrorClass, detail: string): ProbeResult => ({
+      ...base,
+      ok: false,
+      error,
+      error_detail: clip(detail),
+    });
+    if (s.serverError !== undefined) return bad('other', `server reported an error mid-stream: ${s.serverError}`);
+    if (s.badJson > 0 || parser.problems.length > 0) {
+      return bad('malformed_sse', `malformed SSE from ${path}: ${problems[0] ?? 'unparseable data'}`);
+    }
+    if (!s.done) {
+      const seen = s.finish !== undefined ? `finish_reason "${s.finish}" seen` : 'no finish_reason';
+      return bad('truncated_stream', `stream from ${path} ended without [DONE] (${seen}, ${s.chunks} chunks)`);
+    }
+    if (s.finish === undefined) return bad('truncated_stream', `stream from ${path} ended without a finish_reason`);
+    const want = this.ctx.model;
+    if (this.ctx.checkModel && s.model !== undefined && s.model !== want) {
+      return bad('wrong_model', `asked for model "${want}", answered by "${s.model}"`);
+    }
+    if (s.problems.length > 0) return bad('malformed_sse', `malformed SSE from ${path}: ${s.problems[0]}`);
+    return base;
+  }
+
+  private finishPlain(body: string): ProbeResult {
+    const { path } = this;
+    const end = performance.now();
+    let obj: Json | undefined;
+    try {
+      obj = asObject(JSON.parse(body));
+    } catch {
+      obj = undefined;
+    }
+    if (!obj) return this.fail('malformed_sse', `response from ${path} is not a JSON object: ${body}`);
+    const choice = asObject((Array.isArray(obj.choices) ? obj.choices : [])[0]);
+    const message = asObject(choice?.message);
+    const text =
+      typeof message?.content === 'string' ? message.content : typeof choice?.text === 'string' ? choice.text : '';
+    const usage = readUsage(obj.usage);
+    const model = typeof obj.model === 'string' ? obj.model : undefined;
+    const finish = typeof choice?.finish_reason === 'string' ? choice.finish_reason : undefined;
+    const result: ProbeResult = {
+      ok: true,
+      t: this.t,
+      e2e_ms: this.ms(end - this.t0),
+      text,
+      ...(this.status !== undefined ? { status: this.status } : {}),
+      ...(usage ? { usage, prompt_tokens: usage.prompt_tokens, output_tokens: usage.completion_tokens } : {}),
+      ...(finish !== undefined ? { finish_reason: finish } : {}),
+      ...(model !== undefined ? { model } : {}),
+    };
+    const want = this.ctx.model;
+    if (this.ctx.checkModel && model !== undefined && model !== want) {
+      return {
+        ...result,
+        ok: false,
+        error: 'wrong_model',
+        error_detail: `asked for model "${want}", answered by "${model}"`,
+      };
+    }
+    return result;
+  }
+}
+
+function buildBody(model: string, req: ProbeRequest, stream: boolean): string {
+  const body: Json = { model, max_tokens: req.max_tokens, stream };
+  if (req.api === 'chat') body.messages = req.messages ?? [{ role: 'user', content: req.prompt ?? '' }];
+  else body.prompt = req.prompt ?? '';
+  if (req.temperature !== undefined) body.temperature = req.temperature;
+  if (req.ignore_eos !== undefined) body.ignore_eos = req.ignore_eos;
+  if (req.response_format !== undefined) body.response_format = req.response_format;
+  if (stream) body.stream_options = { include_usage: true };
+  return JSON.stringify(body);
 }
 
 export function createProbeClient(opts: ProbeClientOptions): ProbeClient {
   const root = parseRoot(opts.baseUrl);
   const scale = opts.timeScale ?? 1;
   if (!(scale > 0)) throw new RangeError(`probe: timeScale must be > 0, got ${scale}`);
-  const clock = opts.clock ?? systemClock;
-  const checkModel = opts.checkModel ?? true;
   const pool = new Pool(root.origin, {
     ...(opts.connections !== undefined ? { connections: opts.connections } : {}),
     keepAliveTimeout: 30_000,
@@ -179,20 +705,20 @@ export function createProbeClient(opts: ProbeClientOptions): ProbeClient {
     'content-type': 'application/json',
     ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}),
   };
-  const headersFor = {
-    stream: { ...baseHeaders, accept: 'text/event-stream' },
-    plain: { ...baseHeaders, accept: 'application/json' },
+  const ctx: ClientContext = {
+    root,
+    model: opts.model,
+    scale,
+    clock: opts.clock ?? systemClock,
+    checkModel: opts.checkModel ?? true,
+    requestTimeoutMs: opts.requestTimeoutMs,
+    pool,
+    newConnectionPerRequest: opts.newConnectionPerRequest ?? false,
+    streamHeaders: { ...baseHeaders, accept: 'text/event-stream' },
+    plainHeaders: { ...baseHeaders, accept: 'application/json' },
   };
-  const ms = (realMs: number) => realMs / scale;
 
-  /** A dispatcher for one request, and how to release it. */
-  const dispatcher = (): { d: Dispatcher; release(): Promise<void> } => {
-    if (!opts.newConnectionPerRequest) return { d: pool, release: async () => {} };
-    const c = new Client(root.origin, { pipelining: 1 });
-    return { d: c, release: () => c.destroy() };
-  };
-
-  /** Timeout + caller's signal combined into one controller, remembering which fired. */
+  /** Timeout + caller's signal combined into one controller, remembering which fired (for GETs). */
   const guard = (timeoutMs: number, signal?: AbortSignal) => {
     const ac = new AbortController();
     const state = { timedOut: false, aborted: false };
@@ -216,214 +742,11 @@ export function createProbeClient(opts: ProbeClientOptions): ProbeClient {
     };
   };
 
-  const buildBody = (req: ProbeRequest, stream: boolean): string => {
-    const body: Json = { model: opts.model, max_tokens: req.max_tokens, stream };
-    if (req.api === 'chat') body.messages = req.messages ?? [{ role: 'user', content: req.prompt ?? '' }];
-    else body.prompt = req.prompt ?? '';
-    if (req.temperature !== undefined) body.temperature = req.temperature;
-    if (req.ignore_eos !== undefined) body.ignore_eos = req.ignore_eos;
-    if (req.response_format !== undefined) body.response_format = req.response_format;
-    if (stream) body.stream_options = { include_usage: true };
-    return JSON.stringify(body);
+  const request = (req: ProbeRequest, signal?: AbortSignal): Promise<ProbeResult> => {
+    const call = new ProbeCall(ctx, req, signal);
+    call.start();
+    return call.promise;
   };
-
-  /**
-   * One request over undici's dispatch handler API: response chunks arrive as Buffers in callbacks, with no
-   * Readable stream or async iterator per request, the cheapest path undici offers.
-   * The promise settles exactly once: on the end of the response, an error, the timeout or the caller's abort.
-   */
-  const request = (req: ProbeRequest, signal?: AbortSignal): Promise<ProbeResult> =>
-    new Promise<ProbeResult>((resolve) => {
-      const stream = req.stream ?? true;
-      const path = `${root.prefix}${req.api === 'chat' ? '/v1/chat/completions' : '/v1/completions'}`;
-      const where = `${req.api} request to ${root.origin}${path}`;
-      const timeoutMs = req.timeout_ms ?? opts.requestTimeoutMs;
-      const t = clock.now();
-      const { d, release } = dispatcher();
-      const t0 = performance.now();
-      let status: number | undefined;
-      let controller: Dispatcher.DispatchController | undefined;
-      let stopReason: Error | undefined;
-      let settled = false;
-      let raw = '';
-      let decoder: InstanceType<typeof TextDecoder> | undefined; // only for bodies kept whole (errors, non-streamed answers)
-      const s: StreamState = { text: '', chunks: 0, itl: [], done: false, badJson: 0, problems: [] };
-      const parser = new SseParser();
-
-      const fail = (error: ErrorClass, detail: string): ProbeResult => ({
-        ok: false,
-        t,
-        e2e_ms: ms(performance.now() - t0),
-        error,
-        error_detail: clip(detail),
-        text: s.text,
-        chunks: s.chunks,
-        ...(status !== undefined ? { status } : {}),
-        ...(s.model !== undefined ? { model: s.model } : {}),
-        ...(s.problems.length > 0 || parser.problems.length > 0
-          ? { sse_problems: [...parser.problems, ...s.problems] }
-          : {}),
-      });
-      const settle = (result: ProbeResult) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        // Resolve on the next turn, once undici has marked the connection idle: a sequential caller's next
-        // request then reuses it instead of opening a second one. The outcome is decided here; closing a
-        // per-request connection cannot change it, so a failure to close is moot.
-        const done = () => setImmediate(() => resolve(result));
-        release().then(done, done);
-      };
-      const stop = (error: ErrorClass, detail: string) => {
-        stopReason = new Error(detail);
-        settle(fail(error, detail)); // first: aborting calls onResponseError synchronously
-        controller?.abort(stopReason);
-      };
-      const timer = setTimeout(() => stop('timeout', `${where}: no complete answer within ${timeoutMs} ms`), timeoutMs);
-      const onAbort = () => stop('aborted', `${where}: aborted`);
-      if (signal?.aborted) {
-        onAbort();
-        return;
-      }
-      signal?.addEventListener('abort', onAbort, { once: true });
-
-      const ok2xx = () => status !== undefined && status >= 200 && status < 300;
-      const handler: Dispatcher.DispatchHandler = {
-        onRequestStart(c) {
-          controller = c;
-          if (stopReason) c.abort(stopReason);
-        },
-        onResponseStart(_c, statusCode) {
-          status = statusCode;
-        },
-        onResponseData(_c, chunk) {
-          if (settled) return;
-          if (stream && ok2xx()) {
-            const now = performance.now();
-            for (const ev of parser.push(chunk)) applyEvent(s, ev.data, now);
-          } else if (raw.length < MAX_BODY_CHARS) {
-            decoder ??= new TextDecoder();
-            raw += decoder.decode(chunk, { stream: true });
-          }
-        },
-        onResponseEnd() {
-          if (settled) return;
-          if (!ok2xx()) {
-            settle(fail('http_status', `HTTP ${status} from ${path}: ${raw.slice(0, 2000)}`));
-            return;
-          }
-          if (!stream) {
-            settle(finishPlain(raw + (decoder?.decode() ?? '')));
-            return;
-          }
-          const endNow = performance.now();
-          for (const ev of parser.end()) applyEvent(s, ev.data, endNow);
-          if (s.endAt === undefined) s.endAt = endNow;
-          settle(finishStream());
-        },
-        onResponseError(_c, err) {
-          if (settled) return;
-          const cls = classifyThrown(err, false, false, status !== undefined);
-          settle(fail(cls, `${where}: ${errorText(err)}`));
-        },
-      };
-      try {
-        d.dispatch(
-          {
-            origin: root.origin,
-            path,
-            method: 'POST',
-            headers: stream ? headersFor.stream : headersFor.plain,
-            body: buildBody(req, stream),
-            headersTimeout: timeoutMs + 1000,
-            bodyTimeout: timeoutMs + 1000,
-          },
-          handler,
-        );
-      } catch (err) {
-        settle(fail(classifyThrown(err, false, false, false), `${where}: ${errorText(err)}`));
-      }
-
-      function finishStream(): ProbeResult {
-        const problems = [...parser.problems, ...s.problems];
-        const first = s.firstAt;
-        const end = s.endAt ?? performance.now();
-        const outputTokens = s.usage?.completion_tokens ?? s.chunks;
-        const base: ProbeResult = {
-          ok: true,
-          t,
-          e2e_ms: ms(end - t0),
-          output_tokens: outputTokens,
-          text: s.text,
-          chunks: s.chunks,
-          ...(status !== undefined ? { status } : {}),
-          ...(first !== undefined ? { ttft_ms: ms(first - t0), itl_ms: scale === 1 ? s.itl : s.itl.map(ms) } : {}),
-          ...(first !== undefined && outputTokens > 1 ? { tpot_ms: ms(end - first) / (outputTokens - 1) } : {}),
-          ...(s.usage ? { usage: s.usage, prompt_tokens: s.usage.prompt_tokens } : {}),
-          ...(s.finish !== undefined ? { finish_reason: s.finish } : {}),
-          ...(s.model !== undefined ? { model: s.model } : {}),
-          ...(problems.length > 0 ? { sse_problems: problems } : {}),
-        };
-        const bad = (error: ErrorClass, detail: string): ProbeResult => ({
-          ...base,
-          ok: false,
-          error,
-          error_detail: clip(detail),
-        });
-        if (s.serverError !== undefined) return bad('other', `server reported an error mid-stream: ${s.serverError}`);
-        if (s.badJson > 0 || parser.problems.length > 0) {
-          return bad('malformed_sse', `malformed SSE from ${path}: ${problems[0] ?? 'unparseable data'}`);
-        }
-        if (!s.done) {
-          const seen = s.finish !== undefined ? `finish_reason "${s.finish}" seen` : 'no finish_reason';
-          return bad('truncated_stream', `stream from ${path} ended without [DONE] (${seen}, ${s.chunks} chunks)`);
-        }
-        if (s.finish === undefined) return bad('truncated_stream', `stream from ${path} ended without a finish_reason`);
-        if (checkModel && s.model !== undefined && s.model !== opts.model) {
-          return bad('wrong_model', `asked for model "${opts.model}", answered by "${s.model}"`);
-        }
-        if (s.problems.length > 0) return bad('malformed_sse', `malformed SSE from ${path}: ${s.problems[0]}`);
-        return base;
-      }
-
-      function finishPlain(body: string): ProbeResult {
-        const end = performance.now();
-        let obj: Json | undefined;
-        try {
-          obj = asObject(JSON.parse(body));
-        } catch {
-          obj = undefined;
-        }
-        if (!obj) return fail('malformed_sse', `response from ${path} is not a JSON object: ${body}`);
-        const choice = asObject((Array.isArray(obj.choices) ? obj.choices : [])[0]);
-        const message = asObject(choice?.message);
-        const text =
-          typeof message?.content === 'string' ? message.content : typeof choice?.text === 'string' ? choice.text : '';
-        const usage = readUsage(obj.usage);
-        const model = typeof obj.model === 'string' ? obj.model : undefined;
-        const finish = typeof choice?.finish_reason === 'string' ? choice.finish_reason : undefined;
-        const result: ProbeResult = {
-          ok: true,
-          t,
-          e2e_ms: ms(end - t0),
-          text,
-          ...(status !== undefined ? { status } : {}),
-          ...(usage ? { usage, prompt_tokens: usage.prompt_tokens, output_tokens: usage.completion_tokens } : {}),
-          ...(finish !== undefined ? { finish_reason: finish } : {}),
-          ...(model !== undefined ? { model } : {}),
-        };
-        if (checkModel && model !== undefined && model !== opts.model) {
-          return {
-            ...result,
-            ok: false,
-            error: 'wrong_model',
-            error_detail: `asked for model "${opts.model}", answered by "${model}"`,
-          };
-        }
-        return result;
-      }
-    });
 
   const get = async (
     path: string,

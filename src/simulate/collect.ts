@@ -116,8 +116,6 @@ export interface NightFacts {
   workloadChanges: string[];
   /** production's config when the night began */
   config: EngineConfig;
-  /** the supervisor had to restart a dead production before the night */
-  productionRestarted: boolean;
   /** clock time when the night began and when its cycle ended */
   fromMs: number;
   toMs: number;
@@ -152,7 +150,7 @@ export function collectRow(paths: StatePaths, record: CycleRecord, f: NightFacts
     faults_active: f.faults,
     workload_changes: f.workloadChanges,
     config: f.config,
-    production_restarted: f.productionRestarted,
+    production_restarted: record.production_started != null,
     cycle_id: record.cycle_id,
     phase_epoch_id: record.phase_epoch_id,
     phase_status: record.phase_status,
@@ -182,7 +180,7 @@ export function failedRow(f: NightFacts, message: string): NightRow {
     faults_active: f.faults,
     workload_changes: f.workloadChanges,
     config: f.config,
-    production_restarted: f.productionRestarted,
+    production_restarted: false,
     cycle_id: null,
     phase_epoch_id: null,
     phase_status: null,

@@ -7,9 +7,10 @@
  *
  * Every process the simulation starts (production, canaries) is stopped at the end, on error and on SIGINT:
  * canaries die with their process group (system/process.ts); production outlives nightshift by design
- * (managed mode), so the driver stops it itself, and kills its group synchronously if the process exits.
+ * (managed mode), so the driver stops it itself, and kills its group synchronously if the process exits. A
+ * production that died is started again by the loop itself at the next cycle (managed mode).
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
@@ -79,21 +80,6 @@ function prepareStateDir(dir: string | undefined, name: string): string {
 
 const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/**
- * The process supervisor of the simulated host (systemd's Restart=on-failure for a vLLM unit): a production
- * engine that died, or answers /health with 503, is restarted with its current config before the night
- * begins. Healing is the loop's job; restarting a crashed service is the supervisor's. Returns whether it
- * had to.
- */
-async function superviseProduction(production: Production, log: Logger): Promise<boolean> {
-  if (!(production instanceof ManagedProduction)) return false;
-  if (production.pid() !== undefined && (await production.health())) return false;
-  log.warn('simulate: production is down; the supervisor restarts it');
-  const r = await production.start({ timeoutMs: START_TIMEOUT_MS });
-  if (!r.ok) log.warn({ evidence: r.evidence }, 'simulate: production did not come back');
-  return true;
-}
-
 export async function simulate(scenario: Scenario, opts: SimulateOptions = {}): Promise<SimulationResult> {
   const log = opts.log ?? silentLogger;
   const run = opts.runCycle ?? realRunCycle;
@@ -156,7 +142,6 @@ export async function simulate(scenario: Scenario, opts: SimulateOptions = {}): 
         faultsText = text;
         await realSleep(FAULTS_RELOAD_MS);
       }
-      const restarted = await superviseProduction(production, log);
       const config: Config = nightConfig(scenario, n, env);
       lastConfig = config;
       const nightStart = atLocal(`${nightDate(scenario, n)}T${scenario.at}`, zone);
@@ -176,7 +161,6 @@ export async function simulate(scenario: Scenario, opts: SimulateOptions = {}): 
         faults: faultKinds(scenario, n),
         workloadChanges: workloadChanges(firstWorkload, nightWorkload(scenario, n)),
         config: current,
-        productionRestarted: restarted,
         fromMs,
         toMs: fromMs,
         runs: [],
@@ -224,9 +208,4 @@ export async function simulate(scenario: Scenario, opts: SimulateOptions = {}): 
       : {}),
     state_dir: stateDir,
   };
-}
-
-/** The faults file a simulation left in its state directory (for the curious and for tests). */
-export function readFaultsFile(stateDir: string): string {
-  return readFileSync(join(stateDir, 'simulation', 'faults.yaml'), 'utf8');
 }

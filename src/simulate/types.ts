@@ -54,7 +54,7 @@ export interface NightRow {
   workload_changes: string[];
   /** the production config the night's PHASE measured */
   config: EngineConfig;
-  /** production was down when the night began and the simulated supervisor restarted it */
+  /** production was down when the night's cycle began, and the loop started it (managed mode) */
   production_restarted: boolean;
   cycle_id: string | null;
   phase_epoch_id: string | null;

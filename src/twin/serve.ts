@@ -244,7 +244,7 @@ export async function serveTwin(args: TwinArgs, deps: ServeDeps): Promise<Runnin
         log.line(
           'INFO',
           'faults',
-          `nightshift twin: faults reloaded from ${faultsPath} (${faults.length} active entries)`,
+          `nightshift twin: faults reloaded from ${faultsPath} (${faults.length} entries)`,
           'api',
         );
         engine.rescheduleCrash();

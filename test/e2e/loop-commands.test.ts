@@ -70,10 +70,14 @@ describe('nightshift loop commands', () => {
     const r = w.run(['run'], { NIGHTSHIFT_FAKE_NOW: '2026-06-04T03:00:00Z' });
     expect(r.code, r.stderr).toBe(0);
     const [cycle] = readJsonl<CycleRecord>(w.paths.cyclesLedger());
-    expect(cycle).toMatchObject({ cycle_id: 'loop_20260604_030000', paused_before: 'phase', phase_status: 'skipped' });
+    expect(cycle).toMatchObject({
+      cycle_id: 'loop_20260604_030000',
+      paused_before: 'production',
+      phase_status: 'skipped',
+    });
     const table = w.run(['history']);
     expect(table.stdout).toMatch(/^cycle\s+exit/);
-    expect(table.stdout).toMatch(/loop_20260604_030000 .*paused before phase/);
+    expect(table.stdout).toMatch(/loop_20260604_030000 .*paused at production/);
     expect(w.run(['resume']).stdout).toMatch(/resumed/);
     expect(existsSync(w.paths.pauseFile())).toBe(false);
   });

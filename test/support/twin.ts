@@ -19,6 +19,10 @@
  * - `startTwin` resolves once /health answers 200 and rejects with a `TwinStartError` (exit code + log) when the
  *   process exits first or the timeout passes. `launchTwin` starts without waiting, for tests of startup failures.
  * - Every twin started here is stopped (SIGTERM to its group, SIGKILL after a grace period) in afterAll.
+ * - Model time: the twin's clock reads "model seconds since the process started"; startup takes its modelled
+ *   duration (~8 s for the defaults), so a faults file `at: 20` means ~12 model s after /health turned 200.
+ * - `assertNoSurvivors` checks the pids and their process groups; a zombie (exited, not yet reaped by init)
+ *   counts as gone.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -183,16 +187,22 @@ export async function launchTwin(opts: StartTwinOptions = {}): Promise<TwinProce
   };
 }
 
-/** Start a twin and wait until /health answers 200. */
+/**
+ * Start a twin and wait until /health answers 200. A lost race for the free port (another process bound it
+ * between our probe and the twin's bind) is retried with a new port, twice at most.
+ */
 export async function startTwin(opts: StartTwinOptions = {}): Promise<TwinProcess> {
-  const twin = await launchTwin(opts);
-  try {
-    await twin.ready();
-  } catch (err) {
-    await twin.stop();
-    throw err;
+  for (let attempt = 1; ; attempt++) {
+    const twin = await launchTwin(opts);
+    try {
+      await twin.ready();
+      return twin;
+    } catch (err) {
+      await twin.stop();
+      if (attempt < 3 && err instanceof TwinStartError && err.log.includes('address already in use')) continue;
+      throw err;
+    }
   }
-  return twin;
 }
 
 /**

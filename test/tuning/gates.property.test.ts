@@ -32,7 +32,7 @@ const WINDOW = '20:00-04:00';
 const gatesArb = fc.record({
   budget_s: fc.constantFrom(90, 110, 200, 400),
   cooldown: fc.constantFrom('30m', '2h', '6h'),
-  max_runs_24h: fc.integer({ min: 1, max: 3 }),
+  max_runs_24h: fc.constantFrom(1, 1, 2, 3),
 });
 type Gates = { budget_s: number; cooldown: string; max_runs_24h: number };
 

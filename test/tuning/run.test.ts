@@ -226,6 +226,15 @@ describe('runTuning', () => {
     expect(flagArmed(paths)).toBe(true);
   });
 
+  it('fails an fp8 candidate whose correctness domain did not pass', async () => {
+    const cfg = config({ tuning: { candidates: 10 } });
+    const { deps } = setup({ cfg, behaviour: () => ({ outcome: 'pass', metrics: good }) });
+    const run = await runTuning(deps);
+    const fp8 = run.candidates.find((c) => c.config.kv_cache_dtype === 'fp8');
+    expect(fp8).toMatchObject({ status: 'fail', fitness: 0 });
+    expect(fp8?.reason).toMatch(/correctness domain passes/);
+  });
+
   it('ends all_failed when every candidate fails', async () => {
     const allOom: BehaviourOf = () => ({ outcome: 'oom' });
     const { deps } = setup({ behaviour: allOom });

@@ -122,7 +122,9 @@ describe('tuning against the twin', () => {
         probe: phaseProbe({ config: cfg, clock, log: silentLogger }),
       });
       expect(run.control?.status, JSON.stringify({ ...run.control, metrics: undefined })).toBe('oom');
-      expect(run.status).toBe('success');
+      expect(run.status, JSON.stringify(run.candidates.map((c) => [c.config, c.status, c.reason, c.evidence]))).toBe(
+        'success',
+      );
       expect(run.promoted).toBe(true);
       expect(run.best?.status).toBe('pass');
       expect(run.best?.config.gpu_memory_utilization).toBeLessThan(0.9);

@@ -106,6 +106,21 @@ describe('twin serve', () => {
     );
   });
 
+  it('serves a repeated prompt prefix from the prefix cache', async () => {
+    const prompt = `${'A shared system prompt. '.repeat(40)}Repeat exactly: done`;
+    const send = () =>
+      fetch(`${twin.baseUrl}/v1/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: MODEL, prompt, max_tokens: 4 }),
+      }).then((r) => r.json());
+    await send();
+    await send();
+    const text = await (await fetch(`${twin.baseUrl}/metrics`)).text();
+    const hits = Number(/^vllm:prefix_cache_hits_total\{[^}]*\} (\S+)$/m.exec(text)?.[1]);
+    expect(hits).toBeGreaterThanOrEqual(224);
+  });
+
   it('exposes /metrics that parse as Prometheus text with every vLLM name', async () => {
     const text = await (await fetch(`${twin.baseUrl}/metrics`)).text();
     const families = parsePrometheus(text);

@@ -242,6 +242,20 @@ export async function runCanary(deps: CanaryDeps, spec: CanarySpec): Promise<Can
         reason: bad.map(([name, r]) => `${name}: ${r.reason ?? r.status}`).join('; '),
       });
     }
+    if (
+      spec.changed.includes('kv_cache_dtype') &&
+      spec.config.kv_cache_dtype === 'fp8' &&
+      domains.correctness !== 'pass'
+    ) {
+      return finish('fail', {
+        ...where,
+        ready_ms: readyMs,
+        metrics,
+        domains,
+        evidence: domainEvidence,
+        reason: 'an fp8 KV cache is only promoted when the correctness domain passes on the canary',
+      });
+    }
     return finish('pass', { ...where, ready_ms: readyMs, metrics, domains, evidence: domainEvidence });
   } catch (err) {
     if (err instanceof CanaryTimeout) {

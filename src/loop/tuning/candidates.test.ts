@@ -118,6 +118,13 @@ describe('generateCandidates', () => {
     expect(out[0]).toEqual(good);
   });
 
+  it('tries an fp8 KV cache only when the canary runs the correctness domain', () => {
+    const many = (domains: ('interactive' | 'correctness')[]) =>
+      gen({ cfg: cfg({ tuning: { candidates: 10 }, canary: { domains } }) }).filter((c) => c.kv_cache_dtype === 'fp8');
+    expect(many(['interactive', 'correctness'])).toHaveLength(1);
+    expect(many(['interactive'])).toHaveLength(0);
+  });
+
   it('is deterministic for a seed', () => {
     expect(gen({ rng: seededRng(7) })).toEqual(gen({ rng: seededRng(7) }));
   });

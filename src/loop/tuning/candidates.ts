@@ -5,13 +5,13 @@
  * 1. Directed moves by the trigger's symptom kind, in order of how likely they are to help:
  *    - oom: max_model_len down to vLLM's "estimated maximum model length is N" when the evidence carries it;
  *      gpu_memory_utilization −0.05 / −0.10; max_num_seqs halved / quartered; max_num_batched_tokens halved;
- *      and pairs of the first of these.
+ *      pairs of the first of these; last, an fp8 KV cache (only when the canary runs the correctness domain).
  *    - latency: max_num_batched_tokens halved / ×¾; max_num_seqs halved / ×¾; prefix caching on; the pair.
  *    - throughput: max_num_seqs ×2 / ×1.5; gpu_memory_utilization +0.05 (where memory allows, i.e. within
- *      bounds); max_num_batched_tokens ×2; prefix caching on; the pair.
+ *      bounds); max_num_batched_tokens ×2; prefix caching on; the pair; an fp8 KV cache (as for oom).
  *    - anything else: one grid step up and down on each enabled knob.
  *    Every value is snapped onto the knob's grid and clamped to its (user-adjusted) bounds.
- * 2. History (every canary ever measured for this engine + model): a config that failed to start, crashed or
+ * 2. History (every canary ever measured for this engine + model + hardware): a config that failed to start, crashed or
  *    OOMed is infeasible, and so is any move that goes at least as far in the same direction on the same
  *    knobs as one that did. Moves toward a config that passed and beat its control are preferred, and that
  *    config itself (projected onto the current one) is proposed first.
@@ -22,6 +22,7 @@ import type { Config } from '../../config/schema.js';
 import type { Rng } from '../../core/random.js';
 import type { EngineConfig, Evidence } from '../../core/types.js';
 import type { Engine } from '../../targets/engine.js';
+import { hardwareOf } from './history.js';
 import { type HistoryRecord, INFEASIBLE, type Trigger } from './types.js';
 import {
   changedKnobs,
@@ -186,11 +187,14 @@ function pair(a: Change | undefined, b: Change | undefined): Change | undefined 
   return a && b ? { ...a, ...b } : undefined;
 }
 
+const FP8_WHY = 'fp8 KV cache: half the KV memory (promoted only if the correctness domain passes)';
+
 function directedMoves(
   cls: SymptomClass,
   m: Mover,
   estimate: number | undefined,
   knobs: Map<string, EffectiveKnob>,
+  fp8: boolean,
 ): Move[] {
   const list: [Change | undefined, string][] = [];
   switch (cls) {
@@ -209,6 +213,7 @@ function directedMoves(
         [m.scale('max_num_seqs', 0.25), 'max_num_seqs quartered'],
         [pair(s2, b2), 'max_num_seqs and max_num_batched_tokens halved'],
         [pair(mml, s2), 'max_model_len to the estimate and max_num_seqs halved'],
+        [fp8 ? m.set('kv_cache_dtype', 'fp8') : undefined, FP8_WHY],
       );
       break;
     }
@@ -235,6 +240,7 @@ function directedMoves(
         [m.scale('max_num_batched_tokens', 2), 'max_num_batched_tokens doubled'],
         [m.set('enable_prefix_caching', true), 'prefix caching on'],
         [pair(s2, u5), 'max_num_seqs doubled and gpu_memory_utilization +0.05'],
+        [fp8 ? m.set('kv_cache_dtype', 'fp8') : undefined, FP8_WHY],
       );
       break;
     }
@@ -316,7 +322,11 @@ export function generateCandidatesExplained(input: CandidateInput): ExplainedCan
   const want = cfg.tuning.candidates;
   const knobs = effectiveKnobs(engine, cfg);
   const mover = new Mover(knobs, current, ctx);
-  const history = input.history.filter((h) => h.engine === engine.name && h.model === cfg.target.model);
+  // Results only transfer between like targets: same engine, model and hardware.
+  const hardware = hardwareOf(cfg);
+  const history = input.history.filter(
+    (h) => h.engine === engine.name && h.model === cfg.target.model && (h.hardware ?? '') === (hardware ?? ''),
+  );
   const results = history.flatMap((h) => [...(h.control ? [h.control] : []), ...h.candidates]);
   const crashed = results.filter((r) => INFEASIBLE.includes(r.status)).map((r) => r.config);
   const crashedKeys = new Set(crashed.map((c) => canonical(engine, c)));
@@ -324,7 +334,15 @@ export function generateCandidatesExplained(input: CandidateInput): ExplainedCan
     h.candidates.filter((c) => c.status === 'pass' && c.fitness > (h.control?.fitness ?? 0)).map((c) => c.config),
   );
 
-  const moves: Move[] = directedMoves(symptomClass(trigger.kind), mover, estimatedMaxModelLen(trigger.evidence), knobs);
+  // fp8 changes answers, so it is only tried when the canary checks them (correctness among its domains).
+  const fp8 = cfg.canary.domains.includes('correctness');
+  const moves: Move[] = directedMoves(
+    symptomClass(trigger.kind),
+    mover,
+    estimatedMaxModelLen(trigger.evidence),
+    knobs,
+    fp8,
+  );
   // A config that beat its control before, carried over onto today's config (only the knobs it changed).
   for (const g of good) {
     const gDiff = changedKnobs(engine, current, g).filter((n) => knobs.has(n));

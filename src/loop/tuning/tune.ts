@@ -34,7 +34,7 @@ import { recordSymptom } from '../symptoms/ledger.js';
 import { type CanaryDeps, type CanaryProbe, runCanary } from './canary.js';
 import { generateCandidatesExplained } from './candidates.js';
 import { decidePromotion, type FitnessReference, fitness, medianMetrics, zeroReason } from './fitness.js';
-import { appendHistory, readHistory } from './history.js';
+import { appendHistory, hardwareOf, readHistory } from './history.js';
 import { phaseContext } from './phase-context.js';
 import { phaseProbe } from './probe.js';
 import { applyPromotion, configDiff, newPromotionId, promotionRecord, writePromotion } from './promotion.js';
@@ -128,9 +128,7 @@ export async function runTuning(deps: TuningDeps): Promise<TuningRun> {
       mode,
       engine: engine.name,
       model: config.target.model,
-      ...(config.canary.env.CUDA_VISIBLE_DEVICES !== undefined
-        ? { hardware: `CUDA_VISIBLE_DEVICES=${config.canary.env.CUDA_VISIBLE_DEVICES}` }
-        : {}),
+      ...(hardwareOf(config) !== undefined ? { hardware: hardwareOf(config) } : {}),
       canary_mode: canaryMode,
       trigger,
       current_config: current,
