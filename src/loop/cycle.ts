@@ -255,9 +255,20 @@ async function steps(
   }
 
   // 4. PHASE, then analysis.
-  const phase = await step('phase', () =>
-    runPhase({ config, paths, clock, log, mode, runId: journal.cycleId, ...(signal ? { signal } : {}) }),
-  );
+  const phase = await step('phase', async () => {
+    // The report names the config production really ran tonight (a promotion changes it), not the file's.
+    const liveConfig = await production.current().catch(() => undefined);
+    return runPhase({
+      config,
+      paths,
+      clock,
+      log,
+      mode,
+      runId: journal.cycleId,
+      ...(liveConfig ? { liveConfig } : {}),
+      ...(signal ? { signal } : {}),
+    });
+  });
   if (phase) {
     record.phase_epoch_id = phase.epochId;
     record.phase_status = phase.signal.status;

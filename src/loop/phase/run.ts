@@ -24,7 +24,7 @@ import { isMetricName, type Metrics } from '../../core/metrics.js';
 import { hashSeed, seededRng } from '../../core/random.js';
 import type { PhaseRecord, PhaseSignal, SampleLine, TargetIdentity } from '../../core/report.js';
 import { parseDuration, stampId } from '../../core/time.js';
-import type { DomainResult, Mode } from '../../core/types.js';
+import type { DomainResult, EngineConfig, Mode } from '../../core/types.js';
 import { createProbeClient } from '../../probe/client.js';
 import type { EngineSignals } from '../../probe/types.js';
 import type { StatePaths } from '../../store/paths.js';
@@ -419,6 +419,8 @@ export interface PhaseRunOptions {
   baseDir?: string;
   /** id of the loop cycle this run belongs to (default: the epoch id) */
   runId?: string;
+  /** production's live config, when known (after a promotion it differs from config.target.config) */
+  liveConfig?: EngineConfig;
 }
 
 export interface PhaseRunResult {
@@ -451,8 +453,8 @@ export async function runPhase(opts: PhaseRunOptions): Promise<PhaseRunResult> {
     engine: config.target.engine,
     model: target.model,
     base_url: target.baseUrl,
-    config_hash: configHash(config.target.config),
-    config: { ...config.target.config },
+    config_hash: configHash(opts.liveConfig ?? config.target.config),
+    config: { ...(opts.liveConfig ?? config.target.config) },
     ...(version ? { engine_version: version } : {}),
   };
   log.debug({ epoch: epochId, domains: names }, `phase: ${epochId} starts (${names.length} domains)`);
