@@ -1,4 +1,6 @@
 /** `nightshift daemon`: run the cycle every night at phase.at without systemd (containers); stops cleanly on SIGTERM. */
+import { UsageError } from '../core/errors.js';
+import { parseHhmm } from '../core/time.js';
 import { startDaemon } from '../system/daemon.js';
 import { action, type Register } from './command.js';
 import { appFor } from './loop-app.js';
@@ -10,9 +12,15 @@ export const registerDaemon: Register = (program, exit, io) => {
     .option('--at <HH:MM>', 'local time of the nightly cycle (default phase.at of the config)')
     .action(
       action(exit, io, async (ctx, opts: { at?: string }) => {
+        const at = opts.at ?? ctx.config.phase.at;
+        try {
+          parseHhmm(at);
+        } catch {
+          throw new UsageError(`daemon: --at expects a local time HH:MM, found "${at}"`);
+        }
         const app = appFor(ctx);
         const daemon = await startDaemon({
-          at: opts.at ?? app.config.phase.at,
+          at,
           timezone: app.config.timezone,
           log: app.log,
           production: app.production,

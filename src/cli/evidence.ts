@@ -2,7 +2,7 @@
  * `nightshift evidence scan FILE... | --unit UNIT [--since T] [--until T] [--json]`: what nightshift sees in
  * an engine's log — each OOM, preemption or engine death with its kind, line number and line — or "no events".
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { DateTime } from 'luxon';
 import { UsageError } from '../core/errors.js';
 import { parseDuration } from '../core/time.js';
@@ -46,6 +46,20 @@ function describe(ev: FoundEvent): string {
   return `${where}  ${ev.kind}${extra}\n    ${ev.line}`;
 }
 
+/** A log file's text; a missing, directory or unreadable path is a usage error naming it. */
+function readLogFile(file: string): string {
+  if (!existsSync(file)) throw new UsageError(`evidence: no such file ${file}`);
+  if (statSync(file).isDirectory()) {
+    throw new UsageError(`evidence: ${file} is a directory`, `name the log files in it, e.g. ${file}/*.log`);
+  }
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
+    throw new UsageError(`evidence: cannot read ${file} (${code})`, 'check its permissions');
+  }
+}
+
 async function scan(ctx: CliContext, files: string[], flags: ScanFlags): Promise<number> {
   if (files.length === 0 && !flags.unit) {
     throw new UsageError(
@@ -67,8 +81,7 @@ async function scan(ctx: CliContext, files: string[], flags: ScanFlags): Promise
 
   const found: FoundEvent[] = [];
   for (const file of files) {
-    if (!existsSync(file)) throw new UsageError(`evidence: no such file ${file}`);
-    const events = scanLog(readFileSync(file, 'utf8'), opts);
+    const events = scanLog(readLogFile(file), opts);
     for (const ev of events) found.push({ file, ...ev });
   }
   if (flags.unit) {

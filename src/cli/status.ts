@@ -54,7 +54,11 @@ export const registerStatus: Register = (program, exit, io) => {
             left_ms: f.expires_at - now,
             reason: f.reason,
           })),
-          budget: { night: gate.night, budget_s: config.eligibility.budget_s, left_s: gate.budgetLeftS },
+          budget: {
+            night: gate.night,
+            budget_s: config.eligibility.budget_s,
+            left_s: Math.round(gate.budgetLeftS * 10) / 10,
+          },
           eligibility: gate.allowed ? { allowed: true } : { allowed: false, reason: gate.reason, detail: gate.detail },
           cooldown_left_ms: cooldownLeft,
           runs_24h: { count: gate.state.runsLast24h, max: config.eligibility.max_runs_24h },

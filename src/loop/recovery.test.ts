@@ -33,6 +33,11 @@ describe('planRecovery', () => {
     expect(plan?.promotions).toEqual([{ promotion_id: 'prom_1', state: 'restored' }]);
   });
 
+  it('a cycle that died in tuning before any canary started still checks production', () => {
+    const plan = planRecovery([{ cycle_id: 'loop_1', open_steps: ['tuning'], canaries: [], promotions: [] }]);
+    expect(plan?.restore?.why).toMatch(/tuning/);
+  });
+
   it('a cycle that died in PHASE needs no restore', () => {
     const plan = planRecovery([{ cycle_id: 'loop_1', open_steps: ['phase'], canaries: [], promotions: [] }]);
     expect(plan?.restore).toBeUndefined();

@@ -1,7 +1,8 @@
 /**
  * Crash recovery, the pure part: from what the dead cycles left open in the journal, decide what to undo.
- * Leftover canaries are killed by process group; production is restored to the last healthy config whenever a
- * canary was running (a quiesced canary stops production) or a promotion had begun and not ended.
+ * Leftover canaries are killed by process group; production is put back on the last healthy config whenever a
+ * canary was running (a quiesced canary stops production), a promotion or rollback had begun and not ended, or
+ * the cycle died in a step that may stop or change production — unless it already runs that config, healthy.
  */
 import { describeError } from '../core/errors.js';
 import type { EngineConfig } from '../core/types.js';
@@ -43,6 +44,9 @@ export function previousConfigOf(data: Record<string, unknown>): EngineConfig | 
   return undefined;
 }
 
+/** Steps during which production may be stopped or changed. */
+const STEPS_THAT_TOUCH_PRODUCTION: readonly string[] = ['production', 'validation', 'tuning'];
+
 export function planRecovery(unfinished: Unfinished[]): RecoveryPlan | undefined {
   if (unfinished.length === 0) return undefined;
   const kill = unfinished.flatMap((u) => u.canaries);
@@ -68,6 +72,9 @@ export function planRecovery(unfinished: Unfinished[]): RecoveryPlan | undefined
       : { why: 'a promotion had begun and not ended (its previous config was not journaled)' };
   } else if (kill.length > 0) {
     plan.restore = { why: 'a canary was running (production may have been stopped for it)' };
+  } else if (plan.died_in.some((s) => STEPS_THAT_TOUCH_PRODUCTION.includes(s))) {
+    // Quiesced tuning stops production before its first canary is journaled: check it whatever the journal says.
+    plan.restore = { why: `the cycle died during ${plan.died_in.join(', ')} (production may have been stopped)` };
   }
   return plan;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { healingRun, row, tuning } from '../../test/simulate/rows.js';
 import { narrateNight, renderNextSteps, renderSummary, renderTable, tableBaseline } from './render.js';
-import { healingRun, row, tuning } from './rows.fixture.js';
 import { parseScenarioText } from './scenario.js';
 import { summarize } from './scorer.js';
 

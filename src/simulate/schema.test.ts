@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { healingRun, row, tuning } from './rows.fixture.js';
+import { healingRun, row, tuning } from '../../test/simulate/rows.js';
 import { summarize } from './scorer.js';
 import type { SimulationResult } from './types.js';
 

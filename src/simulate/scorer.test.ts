@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { healingRun, row, tuning } from './rows.fixture.js';
+import { healingRun, row, tuning } from '../../test/simulate/rows.js';
 import { resolvedNight, summarize } from './scorer.js';
 
 describe('summarize', () => {

@@ -82,6 +82,12 @@ describe('nightshift evidence scan', () => {
     expect(missing.code).toBe(3);
     expect(missing.err).toMatch(/no such file/);
   });
+
+  it('is a one-line usage error for a directory, not an internal error', async () => {
+    const r = await run(['evidence', 'scan', join(LOGS, 'healthy')]);
+    expect(r.code).toBe(3);
+    expect(r.err.trim()).toMatch(/^evidence: .*healthy is a directory; name the log files in it/);
+  });
 });
 
 describe('nightshift scrape', () => {

@@ -100,9 +100,16 @@ describe('generateCandidates', () => {
     expect(out[1]).toMatchObject({ gpu_memory_utilization: 0.95 });
   });
 
-  it('never proposes a config that crashed before, nor a bigger move the same way', () => {
-    const crashed = { ...current, gpu_memory_utilization: 0.85 };
+  it('never proposes a config that crashed before', () => {
+    const crashed = { ...current, max_num_seqs: 128 };
     const out = gen({ history: [history([result(crashed, 'crash')])] });
+    expect(out).not.toContainEqual(crashed);
+    expect(out).toContainEqual({ ...current, max_num_seqs: 64 });
+  });
+
+  it('never proposes a config that could not start, nor a bigger move the same way', () => {
+    const crashed = { ...current, gpu_memory_utilization: 0.85 };
+    const out = gen({ history: [history([result(crashed, 'start_failed')])] });
     for (const c of out) {
       expect(c).not.toEqual(crashed);
       const only = changedKnobs(vllmEngine, current, c);

@@ -11,10 +11,11 @@
  *      bounds); max_num_batched_tokens ×2; prefix caching on; the pair; an fp8 KV cache (as for oom).
  *    - anything else: one grid step up and down on each enabled knob.
  *    Every value is snapped onto the knob's grid and clamped to its (user-adjusted) bounds.
- * 2. History (every canary ever measured for this engine + model + hardware): a config that failed to start, crashed or
- *    OOMed is infeasible, and so is any move that goes at least as far in the same direction on the same
- *    knobs as one that did. Moves toward a config that passed and beat its control are preferred, and that
- *    config itself (projected onto the current one) is proposed first.
+ * 2. History (every canary ever measured for this engine + model + hardware): a config that failed to start,
+ *    crashed or OOMed is infeasible; a move that goes at least as far in the same direction on the same knobs
+ *    as one that failed to start is too (startup limits are monotonic; a runtime OOM is not). Moves toward a
+ *    config that passed and beat its control are preferred, and that config itself (projected onto the
+ *    current one) is proposed first.
  * 3. Exploration fills the rest: random grid neighbours (1–3 steps) of the current config, from the seeded rng.
  * Every candidate is distinct, differs from the current config, and passes `validateCandidate`.
  */
@@ -279,7 +280,7 @@ function direction(engine: Engine, current: EngineConfig, config: EngineConfig):
   return out;
 }
 
-/** A move at least as far as an infeasible one, same knobs, same directions: infeasible too. */
+/** A move at least as far as one that could not start, same knobs, same directions: it cannot start either. */
 function dominatesCrash(
   engine: Engine,
   current: EngineConfig,
@@ -328,8 +329,12 @@ export function generateCandidatesExplained(input: CandidateInput): ExplainedCan
     (h) => h.engine === engine.name && h.model === cfg.target.model && (h.hardware ?? '') === (hardware ?? ''),
   );
   const results = history.flatMap((h) => [...(h.control ? [h.control] : []), ...h.candidates]);
-  const crashed = results.filter((r) => INFEASIBLE.includes(r.status)).map((r) => r.config);
-  const crashedKeys = new Set(crashed.map((c) => canonical(engine, c)));
+  const crashedKeys = new Set(
+    results.filter((r) => INFEASIBLE.includes(r.status)).map((r) => canonical(engine, r.config)),
+  );
+  // Startup limits are monotonic (less memory for the KV cache never helps it start); a runtime OOM is not
+  // (under a memory hog, lowering utilization further is the fix), so only start failures extend to further moves.
+  const unstartable = results.filter((r) => r.status === 'start_failed').map((r) => r.config);
   const good = history.flatMap((h) =>
     h.candidates.filter((c) => c.status === 'pass' && c.fitness > (h.control?.fitness ?? 0)).map((c) => c.config),
   );
@@ -361,7 +366,7 @@ export function generateCandidatesExplained(input: CandidateInput): ExplainedCan
     const key = canonical(engine, config);
     if (seen.has(key)) return false;
     seen.add(key);
-    if (crashedKeys.has(key) || dominatesCrash(engine, current, config, crashed)) return false;
+    if (crashedKeys.has(key) || dominatesCrash(engine, current, config, unstartable)) return false;
     if (!validateCandidate(engine, current, config, cfg, ctx).ok) return false;
     out.push({ config, changed: changedKnobs(engine, current, config), why });
     return true;

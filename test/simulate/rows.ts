@@ -1,5 +1,5 @@
 /** Builders of night rows for the simulator's unit tests. */
-import type { NightRow, TuningRow } from './types.js';
+import type { NightRow, TuningRow } from '../../src/simulate/types.js';
 
 export function row(night: number, over: Partial<NightRow> = {}): NightRow {
   return {
