@@ -3,6 +3,7 @@
  * exit code instead of exiting, and gets a ready `CliContext`.
  */
 import type { Command } from 'commander';
+import type { Config } from '../config/schema.js';
 import { type CliContext, makeContext, type Output } from './context.js';
 
 export type Register = (program: Command, exit: { code: number }, io: Output) => void;
@@ -22,4 +23,12 @@ export function action<A extends unknown[]>(
     const code = await handler(ctx, ...(args.slice(0, -1) as A));
     exit.code = code ?? 0;
   };
+}
+
+/**
+ * How long a cycle or tuning run may take to wind down after SIGINT/SIGTERM (stop canaries, bring production
+ * back) before everything is killed: twice the restore SLA in real time, plus room to stop the canaries.
+ */
+export function windDownMs(config: Config): number {
+  return 10_000 + 2 * config.canary.restore_sla_s * 1000 * config.target.time_scale;
 }

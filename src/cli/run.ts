@@ -1,6 +1,7 @@
 /** `nightshift run`: one loop cycle; prints the cycle record and exits 0 healthy, 1 degraded, 2 fixed. */
 import type { CycleRecord } from '../loop/cycle-record.js';
-import { action, type Register } from './command.js';
+import { interruptSignal } from '../system/process.js';
+import { action, type Register, windDownMs } from './command.js';
 import { printJson } from './context.js';
 import { appFor } from './loop-app.js';
 
@@ -63,10 +64,16 @@ export const registerRun: Register = (program, exit, io) => {
     .option('--json', 'print the cycle record as JSON')
     .action(
       action(exit, io, async (ctx) => {
-        const record = await appFor(ctx).cycle();
+        const stop = interruptSignal(windDownMs(ctx.config));
+        let record: CycleRecord;
+        try {
+          record = await appFor(ctx).cycle(stop.signal);
+        } finally {
+          stop.dispose();
+        }
         if (ctx.json) printJson(io, record);
         else io.out(renderCycle(record));
-        return record.exit_code;
+        return stop.exitCode() ?? record.exit_code;
       }),
     );
 };

@@ -15,9 +15,10 @@ import { runTuning, tuningGate } from '../loop/tuning/tune.js';
 import type { TuningRun } from '../loop/tuning/types.js';
 import { changedKnobs, validateCandidate } from '../loop/tuning/validate.js';
 import { acquireLock } from '../store/lock.js';
+import { interruptSignal } from '../system/process.js';
 import { createProduction } from '../targets/production/index.js';
 import { engineFor } from '../targets/registry.js';
-import { action, type Register } from './command.js';
+import { action, type Register, windDownMs } from './command.js';
 import { type CliContext, type Output, printJson } from './context.js';
 
 interface TuneOptions {
@@ -128,10 +129,26 @@ async function tune(ctx: CliContext, opts: TuneOptions): Promise<number> {
     const engine = engineFor(config.target.engine);
     const production = createProduction(config, paths, { clock, log, engine });
     const { armed: _armed, ...t } = trigger;
-    const run = await runTuning({ config, paths, clock, log, engine, production, trigger: t, mode: config.mode });
+    const stop = interruptSignal(windDownMs(config));
+    let run: Awaited<ReturnType<typeof runTuning>>;
+    try {
+      run = await runTuning({
+        config,
+        paths,
+        clock,
+        log,
+        engine,
+        production,
+        trigger: t,
+        mode: config.mode,
+        signal: stop.signal,
+      });
+    } finally {
+      stop.dispose();
+    }
     if (ctx.json) printJson(io, run);
     else renderRun(io, run);
-    return 0;
+    return stop.exitCode() ?? 0;
   } finally {
     lock.release();
   }

@@ -33,20 +33,81 @@ export function ownSignalExit(): void {
   exitOnSignal = false;
 }
 
+const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
+type StopSignal = keyof typeof SIGNAL_NUMBERS;
+
+/** Work that winds down by itself on a signal (a cycle, a tuning run): aborted on the first one. */
+const interruptibles = new Set<AbortController>();
+let interruptedBy: StopSignal | undefined;
+let forceTimer: NodeJS.Timeout | undefined;
+
+function killAllAndExit(sig: StopSignal): never {
+  for (const pid of live) killGroup(pid, 'SIGKILL');
+  process.exit(128 + SIGNAL_NUMBERS[sig]);
+}
+
 function installExitHooks(): void {
   if (hooksInstalled) return;
   hooksInstalled = true;
   process.on('exit', () => {
     for (const pid of live) killGroup(pid, 'SIGKILL');
   });
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  for (const sig of Object.keys(SIGNAL_NUMBERS) as StopSignal[]) {
     process.on(sig, () => {
+      if (interruptibles.size > 0 && interruptedBy === undefined) {
+        // First signal during interruptible work: let it stop its canaries and bring production back (a quiesced
+        // canary run stopped it), then return normally. The grace period bounds how long that may take.
+        interruptedBy = sig;
+        for (const c of interruptibles) c.abort(new InterruptedError(sig));
+        forceTimer = setTimeout(() => killAllAndExit(sig), graceMsFor);
+        return;
+      }
+      if (interruptedBy !== undefined) killAllAndExit(sig); // a second signal: stop now
       for (const pid of live) killGroup(pid, 'SIGTERM');
       if (!exitOnSignal) return;
       // Re-raise the default behaviour after cleanup: exit with 128 + signal number.
-      process.exit(128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const)[sig]);
+      process.exit(128 + SIGNAL_NUMBERS[sig]);
     });
   }
+}
+
+export class InterruptedError extends NightshiftError {
+  readonly signal: StopSignal;
+  constructor(signal: StopSignal) {
+    super('interrupted', `interrupted by ${signal}`, { exitCode: 128 + SIGNAL_NUMBERS[signal] });
+    this.signal = signal;
+  }
+}
+
+let graceMsFor = 30_000;
+
+/**
+ * An AbortSignal for work that must wind down cleanly on SIGINT/SIGTERM/SIGHUP (a loop cycle, a tuning run):
+ * the first signal aborts it and gives it `graceMs` to finish; a second signal, or the grace running out, kills
+ * every child group and exits 128+n. `interrupted()` says which signal stopped the work; `dispose()` when done.
+ */
+export function interruptSignal(graceMs: number): {
+  signal: AbortSignal;
+  interrupted(): StopSignal | undefined;
+  exitCode(): number | undefined;
+  dispose(): void;
+} {
+  installExitHooks();
+  graceMsFor = graceMs;
+  const controller = new AbortController();
+  interruptibles.add(controller);
+  return {
+    signal: controller.signal,
+    interrupted: () => interruptedBy,
+    exitCode: () => (interruptedBy ? 128 + SIGNAL_NUMBERS[interruptedBy] : undefined),
+    dispose: () => {
+      interruptibles.delete(controller);
+      if (interruptibles.size === 0 && forceTimer) {
+        clearTimeout(forceTimer);
+        forceTimer = undefined;
+      }
+    },
+  };
 }
 
 export function killGroup(pid: number, signal: NodeJS.Signals): boolean {

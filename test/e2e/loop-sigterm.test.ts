@@ -1,0 +1,124 @@
+/**
+ * SIGTERM of `nightshift run` while a canary runs (a systemd stop, a Ctrl-C): the cycle winds down instead of
+ * dying — the canary is stopped, production (stopped for quiesced canaries) is brought back healthy, the cycle
+ * record is written — and the run exits 143.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { configSchema } from '../../src/config/schema.js';
+import { atLocal } from '../../src/core/time.js';
+import type { CycleRecord } from '../../src/loop/cycle-record.js';
+import { readJournal } from '../../src/loop/journal.js';
+import { writeFlag } from '../../src/loop/symptoms/flags.js';
+import { readJsonl } from '../../src/store/atomic.js';
+import { StatePaths } from '../../src/store/paths.js';
+import { manualClock } from '../../src/system/clock.js';
+import { silentLogger } from '../../src/system/log.js';
+import { groupAlive, killGroup, spawnGroup } from '../../src/system/process.js';
+import { freePort } from '../../src/targets/ports.js';
+import { ManagedProduction } from '../../src/targets/production/index.js';
+import { engineFor } from '../../src/targets/registry.js';
+import { rigConfigInput } from '../loop/rig.js';
+import { BIN } from '../support/cli.js';
+import { assertNoSurvivors } from '../support/twin.js';
+
+const NIGHT = '2026-06-04T03:00';
+
+async function waitFor<T>(what: string, fn: () => T | undefined, timeoutMs: number): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const v = fn();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+describe('SIGTERM of nightshift run while a canary runs', () => {
+  let dir: string;
+  let paths: StatePaths;
+  let production: ManagedProduction;
+  let canaryPid: number;
+  let cycleId: string;
+  let code: number;
+  let cycles: CycleRecord[];
+  const pids: number[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'nightshift-sigterm-'));
+    const runtimeDir = join(dir, 'gpu');
+    mkdirSync(runtimeDir);
+    const faultsFile = join(dir, 'faults.yaml');
+    writeFileSync(faultsFile, '[]\n');
+    const port = await freePort('33000-33299', { startOffset: process.pid % 300 });
+    const input = rigConfigInput({
+      stateDir: join(dir, 'state'),
+      port,
+      faultsFile,
+      runtimeDir,
+      canaryPorts: '33300-33999',
+    });
+    const configFile = join(dir, 'nightshift.yaml');
+    writeFileSync(configFile, stringify(input));
+    const config = configSchema.parse(input);
+    paths = new StatePaths(join(dir, 'state'));
+    const clock = manualClock(atLocal(NIGHT, 'UTC'));
+    production = new ManagedProduction(config, paths, { clock, log: silentLogger, engine: engineFor('vllm') });
+    expect((await production.ensureRunning({ timeoutMs: 30_000 })).ok).toBe(true);
+    pids.push(production.pid() as number);
+    writeFlag(paths, {
+      schema: 'nightshift.flag/v1',
+      kind: 'latency_regression',
+      set_at: clock.now() - 60_000,
+      expires_at: clock.now() + 8 * 3_600_000,
+      symptom_count: 3,
+      symptom_ids: [],
+      reason: 'armed by the test',
+      severity: 'warning',
+      mode: 'act',
+    });
+    const run = spawnGroup([process.execPath, BIN, 'run', '--config', configFile], {
+      env: { NIGHTSHIFT_FAKE_NOW: `${NIGHT}:00Z`, NO_COLOR: '1' },
+      logPath: join(dir, 'run.log'),
+    });
+    pids.push(run.pid);
+    const started = await waitFor(
+      'a canary_started record in the journal',
+      () => readJournal(paths, () => {}).find((r) => r.type === 'canary_started'),
+      60_000,
+    );
+    canaryPid = started.data?.pid as number;
+    cycleId = started.cycle_id;
+    pids.push(canaryPid);
+    process.kill(run.pid, 'SIGTERM');
+    code = await run.exited;
+    cycles = readJsonl<CycleRecord>(paths.cyclesLedger(), () => {});
+  }, 120_000);
+
+  afterAll(async () => {
+    await production?.stop();
+    for (const pid of pids) if (groupAlive(pid)) killGroup(pid, 'SIGKILL');
+    await assertNoSurvivors(pids);
+    if (dir && existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('exits 143 after winding down', () => {
+    expect(code).toBe(143);
+  });
+
+  it('stops the canary', () => {
+    expect(groupAlive(canaryPid)).toBe(false);
+  });
+
+  it('writes the cycle record of the interrupted cycle', () => {
+    expect(cycles.map((c) => c.cycle_id)).toContain(cycleId);
+  });
+
+  it('leaves production healthy', async () => {
+    await production.adopt?.();
+    expect(await production.health()).toBe(true);
+  });
+});
