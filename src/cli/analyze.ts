@@ -12,6 +12,7 @@ import type { JudgedVerdict } from '../loop/analysis/judge.js';
 import { registerBaseline } from './baseline.js';
 import { action, type Register } from './command.js';
 import { printJson } from './context.js';
+import { requireEpoch } from './epoch.js';
 import { registerFlags } from './flags.js';
 import { table } from './loop-app.js';
 import { registerSymptom } from './symptom.js';
@@ -39,7 +40,7 @@ export function renderAnalysis(r: AnalysisResult, explain: boolean): string {
   const first = r.baseline_epochs[0];
   const last = r.baseline_epochs[r.baseline_epochs.length - 1];
   lines.push(
-    `baseline: ${r.baseline_epochs.length} night${r.baseline_epochs.length === 1 ? '' : 's'}${r.baseline_pinned ? ' (pinned)' : ''}${first ? ` (${first} … ${last})` : ''}`,
+    `baseline: ${r.baseline_epochs.length} night${r.baseline_epochs.length === 1 ? '' : 's'}${r.baseline_pinned ? ', pinned' : ''}${first ? ` (${first === last ? first : `${first} … ${last}`})` : ''}`,
   );
   if (explain) {
     for (const e of r.baseline_epochs) lines.push(`  used      ${e}`);
@@ -94,12 +95,14 @@ const registerAnalyze: Register = (program, exit, io) => {
     .option('--json', 'print as JSON')
     .action(
       action(exit, io, async (ctx, epoch: string | undefined, opts: { explain?: boolean; record?: boolean }) => {
+        if (epoch !== undefined) requireEpoch(ctx.paths, epoch, 'analyze');
         const epochId = epoch ?? latestSealedEpoch(ctx.paths);
         const result = await analyze({
           config: ctx.config,
           paths: ctx.paths,
           clock: clockFromEnv(process.env, ctx.clock),
-          log: ctx.log,
+          // The printed result already says what the info summary says; keep warnings (and all with --verbose).
+          log: ctx.opts.verbose ? ctx.log : ctx.log.child({}, { level: 'warn' }),
           epochId,
           mode: ctx.config.mode,
           record: opts.record !== false,

@@ -7,17 +7,18 @@ import { clockFromEnv } from '../app.js';
 import { UsageError } from '../core/errors.js';
 import type { PhaseSignal } from '../core/report.js';
 import {
+  loadBaseline,
   type Pins,
   pinBaseline,
   quarantineEpochs,
   readPins,
   releaseEpochs,
-  selectBaseline,
   unpinBaseline,
 } from '../loop/analysis/baseline.js';
 import { listSealedEpochs } from '../loop/phase/report.js';
 import { readJson } from '../store/atomic.js';
 import type { StatePaths } from '../store/paths.js';
+import { silentLogger } from '../system/log.js';
 import { action, type Register } from './command.js';
 import type { CliContext } from './context.js';
 import { printJson } from './context.js';
@@ -54,9 +55,12 @@ function show(ctx: CliContext): Shown {
     }
   });
   const latest = candidates[candidates.length - 1];
-  const next = latest
-    ? { tonight: latest.epochId, ...selectBaseline(candidates, latest, pins, [], ctx.config.analysis.baseline_days) }
-    : null;
+  // loadBaseline verifies each selected report's seal, as the analysis does, so a tampered night shows as
+  // left out here too; its reasons are listed below, so its warnings are not logged twice.
+  const loaded = latest
+    ? loadBaseline(ctx.paths, ctx.config, { epoch_id: latest.epochId, ts: latest.ts }, [], silentLogger)
+    : undefined;
+  const next = latest && loaded ? { tonight: latest.epochId, epochs: loaded.epochs, excluded: loaded.excluded } : null;
   return { pins, sealed, next };
 }
 
@@ -125,7 +129,7 @@ export const registerBaseline: Register = (program, exit, io) => {
     .command('quarantine')
     .description('Leave these epochs out of every baseline (a bad night, a rolled-back promotion)')
     .argument('<epochs...>', 'epoch ids')
-    .requiredOption('--reason <text>', 'why these nights are not representative')
+    .requiredOption('--reason <text>', 'why these nights are not representative (required)')
     .action(
       action(exit, io, (ctx, epochs: string[], opts: { reason: string }) => {
         requireSealed(ctx.paths, epochs);
@@ -140,8 +144,14 @@ export const registerBaseline: Register = (program, exit, io) => {
     .argument('<epochs...>', 'epoch ids')
     .action(
       action(exit, io, (ctx, epochs: string[]) => {
+        const before = new Set(readPins(ctx.paths).quarantined.map((q) => q.epoch));
         releaseEpochs(ctx.paths, epochs);
-        io.out(`released from quarantine: ${epochs.join(', ')}`);
+        const released = epochs.filter((e) => before.has(e));
+        const not = epochs.filter((e) => !before.has(e));
+        const lines: string[] = [];
+        if (released.length > 0) lines.push(`released from quarantine: ${released.join(', ')}`);
+        if (not.length > 0) lines.push(`not in quarantine (nothing to do): ${not.join(', ')}`);
+        io.out(lines.join('\n'));
         return 0;
       }),
     );

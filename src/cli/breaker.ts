@@ -48,6 +48,17 @@ export const registerBreaker: Register = (program, exit, io) => {
     .action(
       action(exit, io, (ctx, kind: string) => {
         if (!/^[a-z][a-z0-9_]*$/.test(kind)) throw new UsageError(`breaker: "${kind}" is not an escalation kind`);
+        // A mistyped kind must not look like a successful reset while the real breaker stays open.
+        const known = readBreakers(ctx.paths);
+        if (known[kind] === undefined) {
+          const names = Object.entries(known).map(([k, b]) => `${k} (${b.state === 'open' ? 'OPEN' : 'closed'})`);
+          throw new UsageError(
+            `breaker: no breaker for "${kind}"${names.length > 0 ? `; there are: ${names.join(', ')}` : ''}`,
+            names.length > 0
+              ? 'reset one of those by its exact kind'
+              : 'no tuning run has failed yet: nothing to reset',
+          );
+        }
         const was = resetBreaker(ctx.paths, ctx.config.mode, kind);
         if (ctx.json) printJson(io, { kind, was: was ?? null });
         else if (!was) io.out(`breaker ${kind}: there was none; now closed`);

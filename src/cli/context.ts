@@ -3,10 +3,11 @@
  * output sinks. Commands never call process.exit; they return an exit code.
  */
 import type { Command } from 'commander';
+import { clockFromEnv } from '../app.js';
 import { type LoadedConfig, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { StatePaths } from '../store/paths.js';
-import { type Clock, systemClock } from '../system/clock.js';
+import type { Clock } from '../system/clock.js';
 import { createLogger, type Logger } from '../system/log.js';
 
 export interface GlobalOptions {
@@ -46,7 +47,11 @@ export function globals(cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals() as GlobalOptions;
 }
 
-export function makeContext(cmd: Command, io: Output = processOutput, clock: Clock = systemClock): CliContext {
+/**
+ * The clock defaults to the system clock, or the rehearsal clock of NIGHTSHIFT_FAKE_NOW: every command (tune,
+ * promote, rollback, ...) then sees the same night as `nightshift run`, not some of them the wall clock.
+ */
+export function makeContext(cmd: Command, io: Output = processOutput, clock: Clock = clockFromEnv()): CliContext {
   const opts = globals(cmd);
   const file = opts.config ?? process.env.NIGHTSHIFT_CONFIG ?? './nightshift.yaml';
   const loaded = loadConfig(file, {

@@ -6,9 +6,12 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { DateTime } from 'luxon';
+import { localDate } from '../core/time.js';
 import { faultWords, narrateNight, renderNextSteps, renderSummary } from '../simulate/render.js';
 import { loadScenario } from '../simulate/scenario.js';
 import type { NightRow } from '../simulate/types.js';
+import { systemClock } from '../system/clock.js';
 import { createLogger } from '../system/log.js';
 import type { Register } from './command.js';
 import { globals, type Output } from './context.js';
@@ -28,7 +31,13 @@ export const registerDemo: Register = (program, exit, io: Output) => {
     .option('--out <dir>', 'keep the demo state here (new or empty directory; default a temp directory)')
     .action(async (opts: { out?: string }, cmd: Command) => {
       const g = globals(cmd);
-      const scenario = loadScenario(shippedScenario(DEMO_SCENARIO));
+      const shipped = loadScenario(shippedScenario(DEMO_SCENARIO));
+      // The demo's nights end last night, so `report` and `symptoms --since` find them without a wide window.
+      const today = DateTime.fromISO(localDate(systemClock.now(), shipped.timezone));
+      const scenario = {
+        ...shipped,
+        start_date: today.minus({ days: shipped.nights }).toISODate() ?? shipped.start_date,
+      };
       io.out(
         [
           `nightshift demo — scenario ${scenario.name}: ${scenario.nights} nights, one loop cycle each at ${scenario.at}.`,

@@ -103,7 +103,10 @@ export const registerEvidence: Register = (program, exit, io) => {
     .description('List OOM, preemption and engine-death events in log files or a systemd unit journal')
     .argument('[files...]', 'engine log files')
     .option('--unit <unit>', 'read the journal of this systemd unit (journalctl -u)')
-    .option('--since <when>', 'only events at or after: a duration ago (2h) or a date-time (2026-11-29T03:00)')
+    .option(
+      '--since <when>',
+      'only events at or after: a duration ago (2h) or a date-time (2026-11-29T03:00); with --unit default 24h',
+    )
     .option('--until <when>', 'only events at or before: a duration ago or a date-time')
     .option('--year <year>', 'year for timestamps written without one (default: this year)')
     .option('--json', 'print as JSON')

@@ -1,9 +1,28 @@
 /** `nightshift history`: the cycles, one row each, newest last. */
 import { UsageError } from '../core/errors.js';
-import { readCycles } from '../loop/cycle-record.js';
+import { type CycleRecord, readCycles } from '../loop/cycle-record.js';
 import { action, type Register } from './command.js';
 import { printJson } from './context.js';
 import { table } from './loop-app.js';
+
+/** Longest error text shown in the table; the whole line is in the record (`history --json`). */
+const ERROR_CHARS = 60;
+
+/**
+ * The last column: validations, then why the night is what it is (paused, recovered, a failed step), so an
+ * exit 1 row always says why.
+ */
+export function cycleNotes(c: Pick<CycleRecord, 'validation' | 'paused_before' | 'recovery' | 'errors'>): string {
+  const notes = c.validation.map((v) => `${v.promotion_id}:${v.outcome}`);
+  if (c.paused_before) notes.push(`paused at ${c.paused_before}`);
+  if (c.recovery) notes.push('recovered');
+  const [first, ...more] = c.errors;
+  if (first !== undefined) {
+    const text = first.length > ERROR_CHARS ? `${first.slice(0, ERROR_CHARS - 1)}…` : first;
+    notes.push(more.length > 0 ? `${text} (+${more.length} more)` : text);
+  }
+  return notes.join('; ') || '-';
+}
 
 export const registerHistory: Register = (program, exit, io) => {
   program
@@ -35,8 +54,7 @@ export const registerHistory: Register = (program, exit, io) => {
           c.escalations_armed.join(',') || '-',
           c.config_tuning_status ?? '-',
           c.promotion_id ?? '-',
-          c.validation.map((v) => `${v.promotion_id}:${v.outcome}`).join(',') ||
-            (c.paused_before ? `paused at ${c.paused_before}` : c.recovery ? 'recovered' : '-'),
+          cycleNotes(c),
         ]);
         io.out(
           table(

@@ -45,6 +45,9 @@ export const registerInstall: Register = (program, exit, io) => {
         if (!ctx.loaded.fromFile) {
           io.err(`install: warning: ${config} does not exist yet; the service will fail until it does`);
         }
+        // A state directory chosen on this command line must reach the nightly run too; the config's own
+        // state_dir is left to the config (so editing it later still takes effect).
+        const stateOverride = ctx.opts.stateDir ?? process.env.NIGHTSHIFT_STATE_DIR;
         const user = Boolean(opts.user);
         const runAs = currentUser();
         const units = renderUnits({
@@ -52,6 +55,7 @@ export const registerInstall: Register = (program, exit, io) => {
           bin: binPath(),
           config,
           workingDirectory: process.cwd(),
+          ...(stateOverride ? { stateDir: resolve(stateOverride) } : {}),
           at,
           timezone: ctx.config.timezone,
           user,

@@ -14,6 +14,7 @@ import { loadExtraDomains, type PhaseProgress, runPhase } from '../loop/phase/ru
 import { acquireLock } from '../store/lock.js';
 import { action, type Register } from './command.js';
 import { type CliContext, printJson } from './context.js';
+import { requireEpoch } from './epoch.js';
 import { table } from './loop-app.js';
 
 /** The metrics `show` and `run` print per domain (all of them are in --json). */
@@ -81,10 +82,17 @@ export const registerPhase: Register = (program, exit, io) => {
     .option('--json', 'print the result as JSON')
     .action(
       action(exit, io, async (ctx, opts: { domains?: string }) => {
+        // a name given twice runs once: a report holds one record per domain
         const domains = opts.domains
-          ?.split(',')
-          .map((d) => d.trim())
-          .filter((d) => d.length > 0);
+          ? [
+              ...new Set(
+                opts.domains
+                  .split(',')
+                  .map((d) => d.trim())
+                  .filter((d) => d.length > 0),
+              ),
+            ]
+          : undefined;
         if (opts.domains !== undefined && (domains?.length ?? 0) === 0) {
           throw new UsageError('phase run: --domains needs at least one domain name');
         }
@@ -160,6 +168,7 @@ export const registerPhase: Register = (program, exit, io) => {
           io.err(`phase: no sealed report in ${ctx.paths.root}; run \`nightshift phase run\` first`);
           return ExitCode.degraded;
         }
+        if (epochArg !== undefined) requireEpoch(ctx.paths, epoch, 'phase show');
         const report = readVerifiedReport(ctx.paths, epoch);
         if (ctx.json) {
           printJson(io, {
@@ -216,12 +225,24 @@ export const registerPhase: Register = (program, exit, io) => {
   phase
     .command('verify <epoch>')
     .description("Check a report against its completion signal's SHA256 (exit 0 when intact)")
+    .option('--json', 'print the verified seal as JSON')
     .action(
       action(exit, io, (ctx, epoch: string) => {
+        requireEpoch(ctx.paths, epoch, 'phase verify');
         const report = readVerifiedReport(ctx.paths, epoch);
-        io.out(
-          `verified ${epoch}: ${report.records.length} domains, ${report.signal.status}, sha256 ${report.signal.sha256}`,
-        );
+        if (ctx.json) {
+          printJson(io, {
+            epoch_id: epoch,
+            verified: true,
+            status: report.signal.status,
+            domains: report.records.length,
+            sha256: report.signal.sha256,
+          });
+        } else {
+          io.out(
+            `verified ${epoch}: ${report.records.length} domains, ${report.signal.status}, sha256 ${report.signal.sha256}`,
+          );
+        }
         return 0;
       }),
     );

@@ -15,6 +15,22 @@ import { operator } from './pause.js';
 
 const LIVE_STATES = ['provisional', 'validated'];
 
+/**
+ * The one-line answer. The time to healthy is in model seconds (real ms / time scale), as `promote apply`
+ * and the cycle records say it, so a twin rehearsal and a real host read the same.
+ */
+export function rollbackLine(
+  promo: Pick<PromotionRecord, 'promotion_id' | 'diff'>,
+  ms: number,
+  timeScale: number,
+): string {
+  const back = Object.entries(promo.diff)
+    .map(([k, d]) => `${k}=${d.from}`)
+    .join(' ');
+  const s = Math.round((ms / timeScale / 1000) * 100) / 100;
+  return `rolled back ${promo.promotion_id}: production back on ${back}, healthy after ${s} s`;
+}
+
 export const registerRollback: Register = (program, exit, io) => {
   program
     .command('rollback')
@@ -72,12 +88,7 @@ export const registerRollback: Register = (program, exit, io) => {
           journal.event('promotion_end', { promotion_id: promo.promotion_id, state: 'rolled_back' });
           journal.cycleEnd({ ok: true });
           if (ctx.json) printJson(io, next);
-          else
-            io.out(
-              `rolled back ${promo.promotion_id}: production back on ${Object.entries(promo.diff)
-                .map(([k, d]) => `${k}=${d.from}`)
-                .join(' ')}, healthy after ${Math.round(res.ms)} ms`,
-            );
+          else io.out(rollbackLine(promo, res.ms, config.target.time_scale));
           return 0;
         } finally {
           lock.release();

@@ -5,9 +5,11 @@
  * vLLM flags are parsed by the twin itself (vLLM's spelling, unknown ones warned about), so commander only
  * hands over the raw words. The twin does not read nightshift.yaml.
  */
+import type { Command } from 'commander';
 import { GiB, GPUS, MODELS } from '../twin/catalogue.js';
 import { runTwinServe } from '../twin/command.js';
 import type { Register } from './command.js';
+import { table } from './loop-app.js';
 
 const SERVE_HELP = `
 vLLM flags (vLLM spelling, --flag value or --flag=value): --host (127.0.0.1) --port (8000)
@@ -17,6 +19,50 @@ vLLM flags (vLLM spelling, --flag value or --flag=value): --host (127.0.0.1) --p
 Twin flags: --gpu PROFILE (default L4-24GB) --time-scale S (0<S<=1, all waits × S) --faults FILE (YAML)
   --log FILE --device ID (default 0) --other-memory-gib N
 Runtime dir for device sharing: $NIGHTSHIFT_TWIN_RUNTIME_DIR (default <tmp>/nightshift-twin-<uid>).`;
+
+/** Two aligned tables; numbers right-aligned with their units in the header. */
+export function renderCatalogue(): string {
+  // numbers end under the end of their header
+  const right = (header: string[], rows: string[][], cols: number[]) => {
+    for (const c of cols) {
+      const w = Math.max((header[c] ?? '').length, ...rows.map((r) => (r[c] ?? '').length));
+      for (const r of rows) r[c] = (r[c] ?? '').padStart(w);
+    }
+    return rows;
+  };
+  const modelHeader = ['NAME', 'HUGGING FACE ID', 'PARAMS', 'WEIGHTS GiB', 'LAYERS', 'KV HEADS', 'MAX CONTEXT'];
+  const gpuHeader = ['NAME', 'MEMORY GiB', 'BANDWIDTH GB/s', 'BF16 TFLOP/s'];
+  const models = right(
+    modelHeader,
+    MODELS.map((m) => [
+      m.key,
+      m.hfId,
+      `${(m.params / 1e9).toFixed(1)}B`,
+      (m.weightBytes / GiB).toFixed(2),
+      String(m.layers),
+      String(m.kvHeads),
+      String(m.maxContext),
+    ]),
+    [2, 3, 4, 5, 6],
+  );
+  const gpus = right(
+    gpuHeader,
+    GPUS.map((g) => [
+      g.key,
+      (g.memoryBytes / GiB).toFixed(2),
+      (g.bandwidth / 1e9).toFixed(0),
+      (g.bf16Flops / 1e12).toFixed(0),
+    ]),
+    [1, 2, 3],
+  );
+  return [
+    'models (MODEL argument: the name or the Hugging Face id)',
+    table(modelHeader, models),
+    '',
+    'gpus (--gpu; memory as the driver reports it)',
+    table(gpuHeader, gpus),
+  ].join('\n');
+}
 
 export const registerTwin: Register = (program, exit, io) => {
   const twin = program.command('twin').description('The vLLM twin: a CPU process that serves and fails like vLLM');
@@ -36,19 +82,10 @@ export const registerTwin: Register = (program, exit, io) => {
   twin
     .command('catalogue')
     .description('List the models and GPU profiles the twin knows')
-    .action(() => {
-      io.out('models:');
-      for (const m of MODELS) {
-        io.out(
-          `  ${m.key.padEnd(14)} ${m.hfId.padEnd(36)} ${(m.weightBytes / GiB).toFixed(2)} GiB  ctx ${m.maxContext}`,
-        );
-      }
-      io.out('gpus:');
-      for (const g of GPUS) {
-        io.out(
-          `  ${g.key.padEnd(14)} ${(g.memoryBytes / GiB).toFixed(2)} GiB  ${(g.bandwidth / 1e9).toFixed(0)} GB/s  ${(g.bf16Flops / 1e12).toFixed(0)} TFLOP/s`,
-        );
-      }
+    .option('--json', 'print as JSON')
+    .action((opts: { json?: boolean }, cmd: Command) => {
+      if (opts.json || cmd.optsWithGlobals().json) io.out(JSON.stringify({ models: MODELS, gpus: GPUS }, null, 2));
+      else io.out(renderCatalogue());
       exit.code = 0;
     });
 };

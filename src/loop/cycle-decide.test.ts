@@ -44,6 +44,10 @@ describe('decideExitCode', () => {
   it('a promotion with production healthy is fixed', () => expect(decideExitCode({ ...base, promoted: true })).toBe(2));
   it('a promotion with production unhealthy is degraded', () =>
     expect(decideExitCode({ ...base, promoted: true, productionHealthy: false })).toBe(1));
+  it('production unhealthy at the end is degraded even with nothing armed', () =>
+    expect(decideExitCode({ ...base, productionHealthy: false })).toBe(1));
+  it('production not checked (a paused night) with nothing armed is healthy', () =>
+    expect(decideExitCode({ ...base, productionHealthy: null })).toBe(0));
   it('a rollback is degraded', () => expect(decideExitCode({ ...base, rolledBack: true })).toBe(1));
   it('a failed step is degraded', () => expect(decideExitCode({ ...base, errors: 1 })).toBe(1));
 });

@@ -82,10 +82,11 @@ export interface ExitInput {
 
 /**
  * 2 fixed: a promotion was made and production is healthy. 1 degraded: an escalation is still armed, a
- * promotion was rolled back, a step failed, or production is unhealthy after a promotion. 0 healthy otherwise.
+ * promotion was rolled back, a step failed, or production is unhealthy at the end of the cycle (a production
+ * that did not come up is never a healthy night, flag or no flag). 0 healthy otherwise.
  */
 export function decideExitCode(x: ExitInput): 0 | 1 | 2 {
   if (x.promoted && x.productionHealthy === true) return 2;
-  if (x.promoted || x.armedAtEnd.length > 0 || x.rolledBack || x.errors > 0) return 1;
+  if (x.promoted || x.productionHealthy === false || x.armedAtEnd.length > 0 || x.rolledBack || x.errors > 0) return 1;
   return 0;
 }

@@ -54,6 +54,19 @@ class Paused extends Error {
   }
 }
 
+/**
+ * The cycle was told to stop from outside (SIGTERM/SIGINT of `nightshift run`, the daemon shutting down): no
+ * further step starts — analysis never judges a half-measured night — and the record says where it stopped.
+ */
+class Interrupted extends Error {
+  constructor(
+    readonly step: CycleStep,
+    why: unknown,
+  ) {
+    super(`interrupted at ${step}: ${why === undefined ? 'aborted' : describeError(why)}`);
+  }
+}
+
 /** `loop_YYYYmmdd_HHMMSS` in the configured zone, with -2, -3 … when a cycle already used that second. */
 function newCycleId(now: number, zone: string, used: Set<string>): string {
   const base = stampId('loop', now, zone);
@@ -140,9 +153,17 @@ export async function runCycle(deps: CycleDeps): Promise<CycleRecord> {
     watch.unref();
     const signal = deps.signal ? AbortSignal.any([deps.signal, pauseAbort.signal]) : pauseAbort.signal;
     try {
-      await steps({ ...deps, log: clog, signal }, journal, record, journalRecords, pauseAbort.signal, (rb) => {
-        rolledBack = rb;
-      });
+      await steps(
+        { ...deps, log: clog, signal },
+        journal,
+        record,
+        journalRecords,
+        pauseAbort.signal,
+        (rb) => {
+          rolledBack = rb;
+        },
+        deps.signal,
+      );
     } catch (err) {
       if (err instanceof Paused) {
         record.paused_before = err.step;
@@ -151,6 +172,10 @@ export async function runCycle(deps: CycleDeps): Promise<CycleRecord> {
           { step: err.step, reason: p?.reason },
           `paused: stopped at ${err.step}${p ? ` (${p.reason}, since ${isoLocal(p.paused_at, zone)})` : ''}; \`nightshift resume\` lifts it`,
         );
+      } else if (err instanceof Interrupted) {
+        // A step that did not run is a degraded night (exit 1), never a silent healthy one.
+        record.errors.push(err.message);
+        clog.warn({ step: err.step }, `${err.message}; the cycle stops here and records itself`);
       } else throw err;
     } finally {
       clearInterval(watch);
@@ -200,6 +225,7 @@ async function steps(
   journalRecords: ReturnType<typeof readJournal>,
   paused: AbortSignal,
   setRolledBack: (rb: boolean) => void,
+  interrupt?: AbortSignal,
 ): Promise<void> {
   const { config, paths, clock, log, production, engine, signal } = deps;
   const mode = config.mode;
@@ -208,6 +234,7 @@ async function steps(
   const step = async <T>(name: CycleStep, fn: () => Promise<T>): Promise<T | undefined> => {
     const p = readPause(paths);
     if (p) throw new Paused(name);
+    if (interrupt?.aborted) throw new Interrupted(name, interrupt.reason);
     journal.stepBegin(name);
     try {
       const out = await fn();
@@ -215,8 +242,9 @@ async function steps(
       return out;
     } catch (err) {
       journal.stepEnd(name, { ok: false, error: describeError(err) });
-      if (fatal(err) || err instanceof Paused) throw err;
+      if (fatal(err) || err instanceof Paused || err instanceof Interrupted) throw err;
       if (paused.aborted) throw new Paused(name);
+      if (interrupt?.aborted) throw new Interrupted(name, interrupt.reason);
       const line = `${name}: ${describeError(err)}`;
       record.errors.push(line);
       log.error({ step: name, err: err instanceof NightshiftError ? err.code : undefined }, line);
@@ -375,6 +403,11 @@ async function steps(
       // Stopped by the kill switch, not a failed attempt: the breaker does not count it.
       record.config_tuning_status = 'aborted: paused';
       throw new Paused('tuning');
+    }
+    if (run.status === 'aborted' && interrupt?.aborted) {
+      // Stopped by a shutdown, not a failed attempt: the breaker does not count it either.
+      record.config_tuning_status = 'aborted: interrupted';
+      throw new Interrupted('tuning', interrupt.reason);
     }
     if (run.status === 'deferred') log.warn({ kind: trigger.kind }, `config tuning ${record.config_tuning_status}`);
     record.config_tuning_promoted = run.promoted;

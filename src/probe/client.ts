@@ -176,8 +176,10 @@ const CHUNKS_PER_LATER_TRY = 16;
  * replaced by X. Why: the prefix is identical bytes, so the JSON lexer reaches the opening quote in the same
  * state; X cannot end the string early nor hold an escape, so the literal ends at the same closing quote and
  * its value is X; the suffix is identical bytes again. That the slot really is the token text (and not, say,
- * an `id` with the same value, or a duplicate key that a later one overrides) is verified once per template by
- * parsing it with a sentinel in the slot and reading the sentinel back as the content. Anything else —
+ * an `id` with the same value, or a duplicate key that a later one overrides) is established once per
+ * template: when the chunk holds no backslash and the token's literal occurs exactly once, that occurrence must
+ * be the token (without escapes a string is written as its value); otherwise by parsing the chunk with a
+ * sentinel in the slot and reading the sentinel back as the content. Anything else —
  * another shape, an escape, a finish_reason or usage chunk, garbage — takes the full JSON.parse path, so
  * malformed-SSE detection and every measured field are exactly what parsing every chunk would give.
  */
@@ -207,11 +209,18 @@ function deriveTemplate(data: string, chunk: Chunk): Template | undefined {
   const value = slot === 'content' ? chunk.content : slot === 'reasoning' ? chunk.reasoning : undefined;
   if (slot === undefined || value === undefined || value === SENTINEL || !isPlainJsonString(value)) return undefined;
   const literal = `"${value}"`;
-  // The first occurrence is usually the token; if another field holds the same text, the sentinel check
-  // rejects that position and the next one is tried.
-  for (let at = data.indexOf(literal), tries = 0; at >= 0 && tries < 3; at = data.indexOf(literal, at + 1), tries++) {
-    const prefix = data.slice(0, at + 1);
-    const suffix = data.slice(at + literal.length - 1);
+  const at = data.indexOf(literal);
+  if (at < 0) return undefined;
+  // Cheap exact case: with no backslash anywhere, every string token is written as its value, so the token
+  // that gave `value` is an occurrence of `"value"`; if there is only one occurrence, that is the slot.
+  if (data.indexOf('\\') < 0 && data.indexOf(literal, at + 1) < 0) {
+    return { prefix: data.slice(0, at + 1), suffix: data.slice(at + literal.length - 1), slot, chunk };
+  }
+  // Otherwise verify a candidate position by parsing it with a sentinel in the slot: the first occurrence is
+  // usually the token; if another field holds the same text, the check rejects it and the next one is tried.
+  for (let pos = at, tries = 0; pos >= 0 && tries < 3; pos = data.indexOf(literal, pos + 1), tries++) {
+    const prefix = data.slice(0, pos + 1);
+    const suffix = data.slice(pos + literal.length - 1);
     let probe: Json | undefined;
     try {
       probe = asObject(JSON.parse(prefix + SENTINEL + suffix));
@@ -339,6 +348,7 @@ function applyEvent(s: StreamState, data: string, now: number): void {
 interface ClientContext {
   root: Root;
   model: string;
+  modelJson: string;
   scale: number;
   clock: Clock;
   checkModel: boolean;
@@ -350,28 +360,53 @@ interface ClientContext {
 }
 
 /**
- * The requests listening on each caller signal. A load run passes one signal to all its requests; one
- * listener per signal and a Set add/delete per request replace an addEventListener/removeEventListener pair
- * per request, whose cost grows with the number of listeners already on the signal (Node's EventTarget).
+ * The requests listening on each caller signal, as a doubly linked list through the calls themselves. A load
+ * run passes one signal to all its requests: one listener per signal and an O(1) link/unlink per request
+ * replace an addEventListener/removeEventListener pair per request (Node's EventTarget scans its listeners).
+ * Not a Set: add/delete churn on a long-lived Set made every young-generation GC markedly slower (measured:
+ * ~+20 µs per request at 30k requests/s), the list allocates nothing per request.
  */
-const watchers = new WeakMap<AbortSignal, Set<ProbeCall>>();
+interface Watchers {
+  head: ProbeCall | undefined;
+}
+
+const watchersBySignal = new WeakMap<AbortSignal, Watchers>();
 
 function watch(signal: AbortSignal, call: ProbeCall): void {
-  let calls = watchers.get(signal);
-  if (calls === undefined) {
-    const set = new Set<ProbeCall>();
-    calls = set;
-    watchers.set(signal, set);
+  let list = watchersBySignal.get(signal);
+  if (list === undefined) {
+    const created: Watchers = { head: undefined };
+    list = created;
+    watchersBySignal.set(signal, created);
     signal.addEventListener(
       'abort',
       () => {
-        for (const c of [...set]) c.abortedByCaller();
-        set.clear();
+        // abortedByCaller settles, which unlinks: take the next one first.
+        for (let c = created.head; c !== undefined; ) {
+          const next = c.nextWatcher;
+          c.abortedByCaller();
+          c = next;
+        }
       },
       { once: true },
     );
   }
-  calls.add(call);
+  call.watchers = list;
+  call.nextWatcher = list.head;
+  if (list.head !== undefined) list.head.prevWatcher = call;
+  list.head = call;
+}
+
+function unwatch(call: ProbeCall): void {
+  const list = call.watchers;
+  if (list === undefined) return;
+  const { prevWatcher: prev, nextWatcher: next } = call;
+  if (prev !== undefined) prev.nextWatcher = next;
+  else list.head = next;
+  if (next !== undefined) next.prevWatcher = prev;
+  call.watchers = undefined;
+  call.prevWatcher = undefined;
+  call.nextWatcher = undefined;
 }
 
 function onTimeout(call: ProbeCall): void {
@@ -419,6 +454,10 @@ class ProbeCall implements Dispatcher.DispatchHandler, SseSink {
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** the connection of this request alone, with newConnectionPerRequest */
   private connection: Client | undefined;
+  /** links of the caller signal's list of requests (see watch) */
+  watchers: Watchers | undefined;
+  prevWatcher: ProbeCall | undefined;
+  nextWatcher: ProbeCall | undefined;
 
   constructor(
     private readonly ctx: ClientContext,
@@ -457,7 +496,7 @@ class ProbeCall implements Dispatcher.DispatchHandler, SseSink {
           path: this.path,
           method: 'POST',
           headers: this.stream ? ctx.streamHeaders : ctx.plainHeaders,
-          body: buildBody(ctx.model, this.req, this.stream),
+          body: buildBody(ctx.modelJson, this.req, this.stream),
           headersTimeout: this.timeoutMs + 1000,
           bodyTimeout: this.timeoutMs + 1000,
         },
@@ -560,7 +599,7 @@ class ProbeCall implements Dispatcher.DispatchHandler, SseSink {
     this.settled = true;
     this.result = result;
     clearTimeout(this.timer);
-    if (this.signal) watchers.get(this.signal)?.delete(this);
+    unwatch(this);
     // Resolve on the next turn, once undici has marked the connection idle: a sequential caller's next
     // request then reuses it instead of opening a second one. undici frees the connection in an immediate
     // it queues after onComplete returns, so ours is queued from a tick, which runs after that. The outcome
@@ -682,15 +721,22 @@ class ProbeCall implements Dispatcher.DispatchHandler, SseSink {
   }
 }
 
-function buildBody(model: string, req: ProbeRequest, stream: boolean): string {
-  const body: Json = { model, max_tokens: req.max_tokens, stream };
-  if (req.api === 'chat') body.messages = req.messages ?? [{ role: 'user', content: req.prompt ?? '' }];
-  else body.prompt = req.prompt ?? '';
-  if (req.temperature !== undefined) body.temperature = req.temperature;
-  if (req.ignore_eos !== undefined) body.ignore_eos = req.ignore_eos;
-  if (req.response_format !== undefined) body.response_format = req.response_format;
-  if (stream) body.stream_options = { include_usage: true };
-  return JSON.stringify(body);
+/**
+ * The request body. Written as text around JSON.stringify of the caller's parts: the same JSON as stringifying
+ * one object, without building that object per request. `modelJson` is the model name already as JSON.
+ */
+function buildBody(modelJson: string, req: ProbeRequest, stream: boolean): string {
+  let body = `{"model":${modelJson},"max_tokens":${JSON.stringify(req.max_tokens)},"stream":${stream}`;
+  if (req.api === 'chat') {
+    body += `,"messages":${JSON.stringify(req.messages ?? [{ role: 'user', content: req.prompt ?? '' }])}`;
+  } else {
+    body += `,"prompt":${JSON.stringify(req.prompt ?? '')}`;
+  }
+  if (req.temperature !== undefined) body += `,"temperature":${JSON.stringify(req.temperature)}`;
+  if (req.ignore_eos !== undefined) body += `,"ignore_eos":${JSON.stringify(req.ignore_eos)}`;
+  if (req.response_format !== undefined) body += `,"response_format":${JSON.stringify(req.response_format)}`;
+  if (stream) body += ',"stream_options":{"include_usage":true}';
+  return `${body}}`;
 }
 
 export function createProbeClient(opts: ProbeClientOptions): ProbeClient {
@@ -709,6 +755,7 @@ export function createProbeClient(opts: ProbeClientOptions): ProbeClient {
   const ctx: ClientContext = {
     root,
     model: opts.model,
+    modelJson: JSON.stringify(opts.model),
     scale,
     clock: opts.clock ?? systemClock,
     checkModel: opts.checkModel ?? true,

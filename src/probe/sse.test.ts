@@ -57,4 +57,19 @@ describe('SseParser', () => {
     expect(feedAll(p, ['data: complete\n\ndata: cut'])).toEqual(['complete']);
     expect(p.problems.join(' ')).toMatch(/ended inside a line/);
   });
+
+  it('delivers the same events to a sink as push() returns', () => {
+    const stream = 'data: a\n\nevent: e\nid: 7\ndata: b\ndata: c\n\n: ping\ndata: d\n\n';
+    const seen: { data: string; event: string; id?: string }[] = [];
+    const parser = new SseParser();
+    const sink = {
+      onEvent(data: string, event: string, id: string | undefined) {
+        seen.push(id === undefined ? { data, event } : { data, event, id });
+      },
+    };
+    parser.feed(stream.slice(0, 13), sink);
+    parser.feed(stream.slice(13), sink);
+    parser.finish(sink);
+    expect(seen).toEqual(new SseParser().push(stream));
+  });
 });

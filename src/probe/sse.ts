@@ -31,7 +31,8 @@ const MAX_PROBLEMS = 20;
 export class SseParser {
   /** framing problems seen so far, in order, each one line */
   readonly problems: string[] = [];
-  private readonly decoder = new TextDecoder('utf-8');
+  /** created on the first chunk that needs it: most streams never split a UTF-8 sequence */
+  private decoder: InstanceType<typeof TextDecoder> | undefined;
   /** the streaming decoder may hold the first bytes of a character split across chunks */
   private midSequence = false;
   private partial = '';
@@ -73,7 +74,7 @@ export class SseParser {
   /** `end()` delivering to a sink. */
   finish(sink: SseSink): void {
     this.sink = sink;
-    const rest = this.decoder.decode();
+    const rest = this.decoder?.decode() ?? '';
     if (rest) this.scan(rest);
     if (this.partial.length > 0) {
       this.problem(`stream ended inside a line: "${clip(this.partial)}"`);
@@ -94,6 +95,7 @@ export class SseParser {
   private decode(chunk: Uint8Array): string {
     const last = chunk.length > 0 ? (chunk[chunk.length - 1] as number) : 0;
     if (!this.midSequence && last < 0x80 && Buffer.isBuffer(chunk)) return chunk.toString('utf8');
+    this.decoder ??= new TextDecoder('utf-8');
     const text = this.decoder.decode(chunk, { stream: true });
     this.midSequence = last >= 0x80;
     return text;

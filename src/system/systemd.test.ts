@@ -34,6 +34,13 @@ describe('systemd units', () => {
     );
   });
 
+  it('a state directory given at install time is passed to the nightly run', () => {
+    const { service } = renderUnits({ ...opts, stateDir: '/srv/nightshift state' });
+    expect(service).toContain(
+      `ExecStart=${process.execPath} /opt/nightshift/bin/nightshift.js run --config /etc/nightshift/nightshift.yaml --state-dir "/srv/nightshift state"\n`,
+    );
+  });
+
   it('the timer fires daily at the configured local time, catching up missed nights', () => {
     const { timer } = renderUnits({ ...opts, at: '04:30' });
     expect(timer).toContain('OnCalendar=*-*-* 04:30:00 Europe/Berlin\n');

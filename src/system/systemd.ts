@@ -12,6 +12,11 @@ export interface UnitOptions {
   bin: string;
   /** absolute path of nightshift.yaml */
   config: string;
+  /**
+   * absolute state directory given on the install command line (--state-dir or $NIGHTSHIFT_STATE_DIR): the
+   * nightly run must use the same one, not the config's state_dir
+   */
+  stateDir?: string;
   /** absolute working directory (relative state_dir in the config resolves against it) */
   workingDirectory: string;
   /** local time HH:MM */
@@ -47,10 +52,20 @@ export function renderUnits(o: UnitOptions): Units {
   requireAbsolute('bin', o.bin);
   requireAbsolute('config', o.config);
   requireAbsolute('working directory', o.workingDirectory);
+  if (o.stateDir !== undefined) requireAbsolute('state directory', o.stateDir);
   const minutes = parseHhmm(o.at);
   const hh = String(Math.floor(minutes / 60)).padStart(2, '0');
   const mm = String(minutes % 60).padStart(2, '0');
-  const exec = [o.node, o.bin, 'run', '--config', o.config].map(quoteArg).join(' ');
+  const exec = [
+    o.node,
+    o.bin,
+    'run',
+    '--config',
+    o.config,
+    ...(o.stateDir !== undefined ? ['--state-dir', o.stateDir] : []),
+  ]
+    .map(quoteArg)
+    .join(' ');
   const service = [
     '[Unit]',
     'Description=nightshift: one cycle of the self-healing loop (PHASE, analysis, tuning, validation)',

@@ -1,7 +1,10 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { seededRng } from '../../src/core/random.js';
-import type { StatePaths } from '../../src/store/paths.js';
+import { StatePaths } from '../../src/store/paths.js';
+import { nightshift } from '../support/cli.js';
 import { noisyDomain, writeNight } from '../support/records.js';
 import { fastState as tempState } from './shm.js';
 
@@ -75,6 +78,28 @@ describe('nightshift analyze', () => {
     expect(result.baseline_epochs).toHaveLength(7);
   });
 
+  it('names a one-night baseline once, and says when it is pinned', async () => {
+    const paths = tempState();
+    for (let i = 5; i <= 7; i++) {
+      const interactive = noisyDomain(seededRng(i), { n: 50, ttftMs: 200, itlMs: 20, cv: 0.1, level: 1 });
+      writeNight(paths, { ts: T0 + i * DAY, domains: { interactive } });
+    }
+    await cli(paths, 'baseline', 'pin', 'phase_20261126_030000');
+    const r = await cli(paths, 'analyze', '--no-record');
+    expect(r.out).toContain('baseline: 1 night, pinned (phase_20261126_030000)\n');
+  });
+
+  it('prints its result once: no info log beside it unless --verbose', () => {
+    const paths = tempState();
+    nights(paths, 1);
+    const quiet = nightshift(['--state-dir', paths.root, 'analyze', '--no-record']);
+    expect(quiet.code).toBe(0);
+    expect(quiet.stdout).toMatch(/^analysis of phase_20261127_030000: healthy/);
+    expect(quiet.stderr).toBe('');
+    const verbose = nightshift(['--state-dir', paths.root, 'analyze', '--no-record', '--verbose']);
+    expect(verbose.stderr).toContain('"msg":"analysis of phase_20261127_030000: healthy"');
+  });
+
   it('without any sealed report says what to do', async () => {
     const r = await cli(tempState(), 'analyze');
     expect(r.code).toBe(3);
@@ -117,6 +142,21 @@ describe('nightshift symptoms, symptom record, flags', () => {
   });
 });
 
+describe('a state directory that cannot be used', () => {
+  it('is exit 5 with one line naming it, not an internal error', async () => {
+    const parent = tempState();
+    mkdirSync(parent.root, { recursive: true });
+    const file = join(parent.root, 'not-a-dir');
+    writeFileSync(file, '');
+    const r = await cli(new StatePaths(file), 'symptom', 'record', 'gpu_throttle');
+    expect(r.code).toBe(5);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(
+      /^state: cannot use .*not-a-dir\/observer\/symptoms \(ENOTDIR, mkdir\); check that the state directory/,
+    );
+  });
+});
+
 describe('nightshift baseline', () => {
   it('pins, shows and unpins', async () => {
     const paths = tempState();
@@ -138,5 +178,29 @@ describe('nightshift baseline', () => {
     const bad = await cli(paths, 'baseline', 'pin', 'phase_19990101_030000');
     expect(bad.code).toBe(3);
     expect(bad.err).toContain('baseline: not a sealed PHASE report: phase_19990101_030000');
+  });
+
+  it('release says which epochs were quarantined and which were not', async () => {
+    const paths = tempState();
+    nights(paths, 1);
+    await cli(paths, 'baseline', 'quarantine', 'phase_20261122_030000', '--reason', 'maintenance night');
+    const r = await cli(paths, 'baseline', 'release', 'phase_20261122_030000', 'phase_20261123_030000');
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(
+      'released from quarantine: phase_20261122_030000\nnot in quarantine (nothing to do): phase_20261123_030000\n',
+    );
+  });
+
+  it('shows a tampered night as left out, as the analysis leaves it out', async () => {
+    const paths = tempState();
+    nights(paths, 1);
+    const file = paths.reportFile('phase_20261123_030000');
+    const bytes = readFileSync(file);
+    bytes[10] = bytes[10] === 0x41 ? 0x42 : 0x41;
+    writeFileSync(file, bytes);
+    const shown = await cli(paths, 'baseline', 'show');
+    expect(shown.out).toContain('for phase_20261127_030000: 6 nights');
+    expect(shown.out).not.toContain('used      phase_20261123_030000');
+    expect(shown.out).toMatch(/left out {2}phase_20261123_030000: report: SHA256 mismatch/);
   });
 });

@@ -88,6 +88,12 @@ describe('nightshift phase', () => {
     expect(r.stdout).toMatch(new RegExp(`^verified ${epoch}: 2 domains`));
   });
 
+  it('verify --json prints the verified seal', async () => {
+    const r = await cli([...args, 'phase', 'verify', epoch, '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ epoch_id: epoch, verified: true, domains: 2 });
+  });
+
   it('verify and show refuse a report with one byte flipped', async () => {
     const file = join(dir, 'state', 'phase', 'reports', epoch, 'phase_report.jsonl');
     const bytes = readFileSync(file);
@@ -119,6 +125,25 @@ describe('nightshift phase', () => {
     const list = JSON.parse(r.stdout) as { name: string; defaults: Record<string, unknown> }[];
     expect(list).toHaveLength(11);
     expect(list.find((d) => d.name === 'throughput')?.defaults).toMatchObject({ requests: 32, concurrency: 16 });
+  });
+
+  it('show, verify and analyze name the sealed epochs when given one that does not exist', async () => {
+    for (const command of [['phase', 'show'], ['phase', 'verify'], ['analyze']]) {
+      const r = await cli([...args, ...command, 'phase_20200101_000000']);
+      expect(r.code).toBe(3);
+      expect(r.stderr.trim()).toMatch(
+        new RegExp(`^${command.join(' ')}: no PHASE epoch phase_20200101_000000 in .*; sealed: ${epoch}$`),
+      );
+    }
+  });
+
+  it('run runs a domain named twice once', async () => {
+    const file = join(dir, 'twice.yaml');
+    writeFileSync(file, readFileSync(join(dir, 'nightshift.yaml'), 'utf8').replace('/state', '/twice-state'));
+    const r = await cli(['--config', file, 'phase', 'run', '--domains', 'health, health', '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { domains: { domain: string }[] };
+    expect(out.domains.map((d) => d.domain)).toEqual(['health']);
   });
 
   it('run refuses an unknown domain with a usage error', async () => {

@@ -2,6 +2,8 @@
  * `nightshift evidence scan` and `nightshift scrape`, run in-process through commander as the binary runs
  * them (only these two commands are registered, so the test does not depend on other commands' modules).
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
@@ -95,6 +97,29 @@ describe('nightshift scrape', () => {
     const r = await run(['scrape', join(METRICS, 'vllm-v0.10-engine-label.prom')]);
     expect(r.out).toMatch(/available: yes \(vllm, 1 engine\(s\)\)/);
     expect(r.out).toMatch(/prefix_cache_queries\s+32/);
+  });
+
+  it('prints KV usage as a percentage', async () => {
+    const r = await run(['scrape', join(METRICS, 'vllm-v0.10-engine-label.prom')]);
+    expect(r.out).toMatch(/kv_usage\s+0\.00098%/);
+  });
+
+  it('says so when an exposition has no engine metric it knows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nightshift-scrape-'));
+    const file = join(dir, 'node.prom');
+    writeFileSync(file, '# TYPE process_open_fds gauge\nprocess_open_fds 45\n');
+    const r = await run(['scrape', file]);
+    expect(r.code).toBe(0);
+    expect(r.out.trim()).toBe(
+      'metrics readable, but no engine metric nightshift knows (vLLM, llama-server or SGLang names)',
+    );
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is a usage error for a directory', async () => {
+    const r = await run(['scrape', METRICS]);
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/scrape: .* is a directory/);
   });
 
   it('prints JSON with --json', async () => {

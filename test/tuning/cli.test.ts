@@ -57,6 +57,21 @@ describe('nightshift tune', () => {
     expect(r.out).toMatch(/max_num_seqs=128 {2}— max_num_seqs halved/);
   });
 
+  it('--dry-run judges the gates at the rehearsal time of NIGHTSHIFT_FAKE_NOW, as `nightshift run` does', async () => {
+    const saved = process.env.NIGHTSHIFT_FAKE_NOW;
+    process.env.NIGHTSHIFT_FAKE_NOW = '2026-06-04T03:00:00Z';
+    try {
+      const r = await run(['tune', '--dry-run', '--kind', 'oom', '--json'], `timezone: UTC\n${CONFIG}`);
+      expect(r.code).toBe(0);
+      const res = JSON.parse(r.out);
+      expect(res.now).toMatch(/^2026-06-04T03:00/);
+      expect(res.gate.allowed).toBe(true);
+    } finally {
+      if (saved === undefined) delete process.env.NIGHTSHIFT_FAKE_NOW;
+      else process.env.NIGHTSHIFT_FAKE_NOW = saved;
+    }
+  });
+
   it('does nothing without an armed flag or --kind', async () => {
     const r = await run(['tune'], CONFIG);
     expect(r.code).toBe(0);

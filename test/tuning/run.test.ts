@@ -272,6 +272,14 @@ describe('runTuning', () => {
     expect(run.restore_s).toBeDefined();
   });
 
+  it('in quiesced mode keeps the measured restore time in the history record', async () => {
+    const cfg = config({ canary: { mode: 'quiesced', timeout_s: 30, ports: '18900-18998' } });
+    const { deps, paths } = setup({ cfg, behaviour: () => ({ outcome: 'pass', metrics: good }) });
+    const run = await runTuning(deps);
+    expect(readHistory(paths)[0]?.restore_s).toBe(run.restore_s);
+    expect(typeof run.restore_s).toBe('number');
+  });
+
   it('records a restore_sla_miss symptom when production comes back late', async () => {
     const cfg = config({ canary: { mode: 'quiesced', timeout_s: 30, restore_sla_s: 5, ports: '18900-18998' } });
     const { deps, paths, clock } = setup({ cfg, behaviour: () => ({ outcome: 'pass', metrics: good }) });

@@ -49,4 +49,18 @@ describe('nightshift twin', () => {
     expect(r.stdout).toContain('llama-3.1-70b');
     expect(r.stdout).toContain('RTX3060-12GB');
   });
+
+  it('lists the catalogue in aligned columns with units, and as JSON with --json', () => {
+    const text = nightshift(['twin', 'catalogue']).stdout.split('\n');
+    const header = text.find((l) => l.startsWith('NAME  ') && l.includes('BANDWIDTH GB/s')) ?? '';
+    const l4 = text.find((l) => l.startsWith('L4-24GB')) ?? '';
+    const h100 = text.find((l) => l.startsWith('H100-80GB')) ?? '';
+    expect(l4.length).toBe(header.length);
+    expect(h100.length).toBe(header.length);
+    const r = nightshift(['twin', 'catalogue', '--json']);
+    expect(r.code).toBe(0);
+    const cat = JSON.parse(r.stdout) as { models: { key: string }[]; gpus: { key: string }[] };
+    expect(cat.models.map((m) => m.key)).toContain('llama-3.1-8b');
+    expect(cat.gpus.map((g) => g.key)).toContain('L4-24GB');
+  });
 });

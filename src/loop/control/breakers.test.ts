@@ -1,5 +1,8 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempState } from '../../../test/support/state.js';
+import { StateError } from '../../core/errors.js';
 import { nextBreaker, openBreakers, readBreakers, recordTuningOutcome, resetBreaker } from './breakers.js';
 
 const fail = (ref: string) => ({ kind: 'not_fixed' as const, ref, why: 'no_improvement' });
@@ -32,5 +35,13 @@ describe('circuit breakers', () => {
     expect(openBreakers(readBreakers(paths))).toEqual(['oom']);
     resetBreaker(paths, 'act', 'oom');
     expect(openBreakers(readBreakers(paths))).toEqual([]);
+  });
+
+  it('an unreadable breakers file is a state error naming the file, not an open question', () => {
+    const paths = tempState();
+    mkdirSync(dirname(paths.breakersFile()), { recursive: true });
+    writeFileSync(paths.breakersFile(), '{garbage');
+    expect(() => readBreakers(paths)).toThrow(StateError);
+    expect(() => readBreakers(paths)).toThrow(/breakers: .*breakers\.json is not valid JSON/);
   });
 });

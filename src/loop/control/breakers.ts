@@ -4,6 +4,7 @@
  * `loop.breaker_threshold` in a row the breaker opens and the loop stops tuning that kind until a person runs
  * `nightshift breaker reset KIND`. A run that promotes closes the count again.
  */
+import { StateError } from '../../core/errors.js';
 import type { Mode } from '../../core/types.js';
 import { schemaId } from '../../core/types.js';
 import { readJson, writeJsonAtomic } from '../../store/atomic.js';
@@ -65,8 +66,20 @@ export function nextBreaker(
   return { breaker: { ...b, failures, recent }, opened: false };
 }
 
+/**
+ * The breakers. An unreadable file is the state directory's fault (exit 5, the file named): which kinds were
+ * open is unknown, so the loop must not guess that none were.
+ */
 export function readBreakers(paths: StatePaths): Record<string, Breaker> {
-  return readJson<BreakersFile>(paths.breakersFile())?.kinds ?? {};
+  const file = paths.breakersFile();
+  try {
+    return readJson<BreakersFile>(file)?.kinds ?? {};
+  } catch (err) {
+    throw new StateError(`breakers: ${file} is not valid JSON`, {
+      hint: 'fix it, or remove it to close every breaker (then check `nightshift history` for failed tuning runs)',
+      cause: err,
+    });
+  }
 }
 
 export function writeBreakers(paths: StatePaths, mode: Mode, kinds: Record<string, Breaker>): void {

@@ -66,6 +66,18 @@ describe('decideEscalation', () => {
     expect(d.arm[0]?.reason).toContain('refreshed');
   });
 
+  it('does not re-arm an expired flag from symptoms older than the TTL', () => {
+    const s = [symptom('a', 10 * H), symptom('b', 9 * H), symptom('c', 4 * H)];
+    expect(decideEscalation(s, [], NOW, cfg).arm).toEqual([]);
+  });
+
+  it('does not refresh an armed flag without a symptom of its kind inside the TTL', () => {
+    const s = [symptom('a', 6 * H), symptom('b', 5 * H), symptom('c', 4 * H + 1), symptom('d', 0, 'gpu_throttle')];
+    const d = decideEscalation(s, [flag('latency_regression', NOW - 4 * H, NOW + 1)], NOW, cfg);
+    expect(d.arm).toEqual([]);
+    expect(d.expire).toEqual([]);
+  });
+
   it('expires flags whose TTL has passed', () => {
     const d = decideEscalation([], [flag('oom_event', NOW - 5 * H, NOW - H), flag('x', NOW, NOW + H)], NOW, cfg);
     expect(d.expire).toEqual(['oom_event']);

@@ -1,6 +1,7 @@
 /**
  * Escalation: for each symptom kind, `threshold` or more symptoms in the rolling window (now − window, now]
- * arm `flags/escalate_<kind>.json` for `flag_ttl`. Arming an armed flag refreshes it (new set_at and
+ * arm `flags/escalate_<kind>.json` for `flag_ttl`, provided the newest of them is younger than `flag_ttl`
+ * (old symptoms alone never re-arm an expired flag). Arming an armed flag refreshes it (new set_at and
  * expires_at, first_set_at kept). A flag whose symptoms have aged out stays armed until its TTL ends, so a
  * flag armed earlier and still valid keeps counting for the loop. Expired flags are removed.
  * `decideEscalation` is the pure decision; `evaluateEscalation` reads the ledger and flags and applies it.
@@ -55,6 +56,12 @@ export function decideEscalation(
   const arm: Flag[] = [];
   for (const [kind, list] of [...byKind.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     if (list.length < cfg.threshold) continue;
+    // Only fresh evidence arms: without a symptom of this kind inside the TTL, an evaluation prompted by
+    // something else (another kind's symptom, a re-run analysis) must neither keep the flag alive past its TTL
+    // nor bring an expired flag back from the same old symptoms.
+    let newest = Number.NEGATIVE_INFINITY;
+    for (const s of list) newest = Math.max(newest, s.ts);
+    if (newest <= now - cfg.ttlMs) continue;
     const previous = live.get(kind);
     const critical = list.some((s) => symptomSeverity(s) === 'critical');
     arm.push({

@@ -141,6 +141,7 @@ export async function runTuning(deps: TuningDeps): Promise<TuningRun> {
       ...(run.reason !== undefined ? { reason: run.reason } : {}),
       canary_seconds: run.canary_seconds,
       duration_ms: run.duration_ms,
+      ...(run.restore_s !== undefined ? { restore_s: run.restore_s } : {}),
     };
     appendHistory(paths, record);
     recordRun(paths, clock, {

@@ -90,4 +90,6 @@ export interface HistoryRecord {
   reason?: string;
   canary_seconds: number;
   duration_ms: number;
+  /** quiesced mode: canary stopped → production healthy, model seconds (held against canary.restore_sla_s) */
+  restore_s?: number;
 }
