@@ -26,6 +26,8 @@ export interface RecoveryRecord {
     | { action: 'none'; reason: string }
     | { action: 'restored'; ok: boolean; ms: number; config: Record<string, unknown>; reason: string; error?: string };
   promotions_restored: string[];
+  /** tuning runs the dead cycles cut short, now in the runs ledger (cooldown, rate limit) and charged */
+  runs_recorded?: { run_id: string; canary_seconds: number }[];
 }
 
 /** Headline numbers of tonight's PHASE, kept in the record so trends need no report reads. */

@@ -256,7 +256,7 @@ async function steps(
   const unfinished = findUnfinished(journalRecords, journal.cycleId);
   if (unfinished.length > 0) {
     record.recovery =
-      (await step('recovery', () => recover({ paths, clock, log, production, journal, unfinished }))) ?? null;
+      (await step('recovery', () => recover({ paths, clock, log, production, journal, unfinished, config }))) ?? null;
   }
 
   // Managed production is nightshift's own process: if it is not up (first run, host reboot, a crash), start it

@@ -82,8 +82,6 @@ export interface Unfinished {
   open_steps: CycleStep[];
   /** canaries started and never reported stopped */
   canaries: { pid: number; port?: number }[];
-  /** when its tuning step began, if it died in that step (recovery records the run it cut short) */
-  tuning_started_at?: number;
   /** promotions begun and never ended: the data of their `promotion_begin` */
   promotions: Record<string, unknown>[];
 }
@@ -137,13 +135,10 @@ function openWork(cycleId: string, list: JournalRecord[]): Unfinished {
       if (i >= 0) promotions.splice(i, 1);
     }
   }
-  const openSteps = [...steps].filter(([, n]) => n > 0).map(([s]) => s);
-  const tuningBegin = list.filter((r) => r.type === 'step_begin' && r.step === 'tuning').at(-1);
   return {
     cycle_id: cycleId,
-    open_steps: openSteps,
+    open_steps: [...steps].filter(([, n]) => n > 0).map(([s]) => s),
     canaries: [...canaries.values()],
     promotions,
-    ...(openSteps.includes('tuning') && tuningBegin ? { tuning_started_at: tuningBegin.ts } : {}),
   };
 }

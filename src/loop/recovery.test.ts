@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { tempState } from '../../test/support/state.js';
+import { configSchema } from '../config/schema.js';
+import { atLocal } from '../core/time.js';
 import type { EngineConfig } from '../core/types.js';
 import { manualClock } from '../system/clock.js';
 import { silentLogger } from '../system/log.js';
 import type { ApplyResult, Production } from '../targets/engine.js';
+import { budgetSpent, readRuns } from './eligibility/index.js';
 import { openJournal, readJournal } from './journal.js';
 import { planRecovery, recover } from './recovery.js';
 import { promotionRecord, readPromotion, writePromotion } from './tuning/promotion.js';
@@ -36,6 +39,11 @@ describe('planRecovery', () => {
   it('a cycle that died in tuning before any canary started still checks production', () => {
     const plan = planRecovery([{ cycle_id: 'loop_1', open_steps: ['tuning'], canaries: [], promotions: [] }]);
     expect(plan?.restore?.why).toMatch(/tuning/);
+  });
+
+  it('a cycle that died in tuning leaves a run to record, with the canaries it had running', () => {
+    const plan = planRecovery([{ cycle_id: 'loop_1', open_steps: ['tuning'], canaries: [{ pid: 7 }], promotions: [] }]);
+    expect(plan?.aborted_runs).toEqual([{ cycle_id: 'loop_1', canaries: 1 }]);
   });
 
   it('a cycle that died in PHASE needs no restore', () => {
@@ -130,5 +138,26 @@ describe('recover', () => {
     expect(production.applied).toEqual([]);
     expect(record?.killed).toEqual([{ pid: 99_999_999, was_running: false, gone: true }]);
     expect(record?.production.action).toBe('none');
+  });
+
+  it('a tuning run cut short counts for cooldown and rate limit and is charged its running canary', async () => {
+    const production = new FakeProduction(good, true);
+    const deps = setup(production);
+    const config = configSchema.parse({ timezone: 'UTC', canary: { timeout_s: 30 } });
+    const startedAt = atLocal('2026-06-04T03:00', 'UTC');
+    // The dead cycle's journal: its tuning step began at 03:00 on the 4th, then nightshift was killed.
+    const dead = openJournal(deps.paths, manualClock(startedAt), 'loop_dead', 'act');
+    dead.cycleBegin();
+    dead.stepBegin('tuning');
+    const record = await recover({
+      ...deps,
+      config,
+      unfinished: [{ cycle_id: 'loop_dead', open_steps: ['tuning'], canaries: [{ pid: 99_999_999 }], promotions: [] }],
+    });
+    expect(record?.runs_recorded).toEqual([{ run_id: 'loop_dead_tuning', canary_seconds: 30 }]);
+    expect(readRuns(deps.paths)).toEqual([
+      expect.objectContaining({ subsystem: 'engine_config', status: 'aborted', ts: startedAt, canary_seconds: 30 }),
+    ]);
+    expect(budgetSpent(deps.paths, '20260604')).toBe(30);
   });
 });

@@ -4,6 +4,7 @@
  * canary was running (a quiesced canary stops production), a promotion or rollback had begun and not ended, or
  * the cycle died in a step that may stop or change production — unless it already runs that config, healthy.
  */
+import type { Config } from '../config/schema.js';
 import { describeError } from '../core/errors.js';
 import type { EngineConfig } from '../core/types.js';
 import type { StatePaths } from '../store/paths.js';
@@ -13,7 +14,9 @@ import { groupAlive, stopGroup } from '../system/process.js';
 import type { Production } from '../targets/engine.js';
 import { readProduction } from '../targets/production/state.js';
 import type { RecoveryRecord } from './cycle-record.js';
-import type { Journal, Unfinished } from './journal.js';
+import { nightOf } from './eligibility/decide.js';
+import { chargeBudget, ENGINE_CONFIG_SUBSYSTEM, recordRun } from './eligibility/index.js';
+import { type Journal, readJournal, type Unfinished } from './journal.js';
 import { readPromotion, updatePromotionState } from './tuning/promotion.js';
 
 export interface RecoveryPlan {
@@ -33,6 +36,11 @@ export interface RecoveryPlan {
    * `restored` for a promotion, `rolled_back` for a rollback that was under way
    */
   promotions: { promotion_id: string; state: 'restored' | 'rolled_back' }[];
+  /**
+   * tuning runs cut short: each still counts for cooldown and the 24 h rate limit, and each canary it had
+   * running is charged its whole per-candidate timeout (the seconds it really ran died with the process)
+   */
+  aborted_runs: { cycle_id: string; canaries: number }[];
 }
 
 /** The config a promotion_begin record says production ran before (the tuning stage names it `previous`). */
@@ -62,6 +70,9 @@ export function planRecovery(unfinished: Unfinished[]): RecoveryPlan | undefined
     died_in: [...new Set(unfinished.flatMap((u) => u.open_steps))],
     kill,
     promotions,
+    aborted_runs: unfinished
+      .filter((u) => u.open_steps.includes('tuning'))
+      .map((u) => ({ cycle_id: u.cycle_id, canaries: u.canaries.length })),
   };
   // The oldest open promotion's previous config is the last one known healthy before any of them began.
   const firstOpen = openPromotions[0];
@@ -88,6 +99,8 @@ export interface RecoverDeps {
   unfinished: Unfinished[];
   /** how long a leftover canary gets to exit after SIGTERM before SIGKILL */
   graceMs?: number;
+  /** the config, to account for tuning runs cut short (budget, runs ledger); without it they are not recorded */
+  config?: Config;
 }
 
 /** Same knob values, whatever the key order (a missing key and an absent one are the same). */
@@ -168,13 +181,56 @@ export async function recover(deps: RecoverDeps): Promise<RecoveryRecord | null>
     );
     promotionsRestored.push(p.promotion_id);
   }
+  const runsRecorded = deps.config ? recordAbortedRuns(deps, deps.config, plan) : [];
   const record: RecoveryRecord = {
     cycles: plan.cycles,
     died_in: plan.died_in,
     killed,
     production: productionOutcome,
     promotions_restored: promotionsRestored,
+    ...(runsRecorded.length > 0 ? { runs_recorded: runsRecorded } : {}),
   };
   journal.event('recovered', { ...record });
   return record;
+}
+
+/**
+ * A tuning run killed mid-way never wrote its runs-ledger line nor charged its running canary: without these
+ * a crash would let the next run ignore the cooldown, the 24 h rate limit and the night's budget.
+ */
+function recordAbortedRuns(
+  deps: RecoverDeps,
+  config: Config,
+  plan: RecoveryPlan,
+): NonNullable<RecoveryRecord['runs_recorded']> {
+  const { paths, clock, log } = deps;
+  const out: NonNullable<RecoveryRecord['runs_recorded']> = [];
+  if (plan.aborted_runs.length === 0) return out;
+  // When each dead tuning step began: the run's time for cooldown, rate limit and the night it is charged to.
+  const began = new Map<string, number>();
+  for (const r of readJournal(paths, (m) => log.warn(m))) {
+    if (r.type === 'step_begin' && r.step === 'tuning') began.set(r.cycle_id, r.ts);
+  }
+  for (const aborted of plan.aborted_runs) {
+    const run = { ...aborted, started_at: began.get(aborted.cycle_id) ?? clock.now() };
+    const runId = `${run.cycle_id}_tuning`;
+    const seconds = run.canaries * config.canary.timeout_s;
+    const reason = `nightshift died during tuning (cycle ${run.cycle_id}); recorded by recovery`;
+    if (seconds > 0) {
+      const night = nightOf(run.started_at, config.eligibility.window, config.timezone);
+      chargeBudget(paths, clock, config, seconds, { night, run_id: runId, label: 'recovery: canary cut short' });
+    }
+    recordRun(paths, clock, {
+      subsystem: ENGINE_CONFIG_SUBSYSTEM,
+      run_id: runId,
+      status: 'aborted',
+      mode: config.mode,
+      reason,
+      canary_seconds: seconds,
+      ts: run.started_at,
+    });
+    log.warn({ run_id: runId, canary_seconds: seconds }, `recovery: ${reason}; charged ${seconds} canary s`);
+    out.push({ run_id: runId, canary_seconds: seconds });
+  }
+  return out;
 }
