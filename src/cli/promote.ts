@@ -3,7 +3,7 @@
  * SLA when it fails). `nightshift promotions`: every promotion with its state.
  */
 import { isoLocal } from '../core/time.js';
-import { clearFlag } from '../loop/symptoms/flags.js';
+import { resolveFlag } from '../loop/symptoms/flags.js';
 import { applyProposedPromotion, listPromotions, type PromotionRecord } from '../loop/tuning/promotion.js';
 import { acquireLock } from '../store/lock.js';
 import { createProduction } from '../targets/production/index.js';
@@ -24,7 +24,7 @@ async function apply(ctx: CliContext, id: string): Promise<number> {
     const engine = engineFor(config.target.engine);
     const production = createProduction(config, paths, { clock, log, engine });
     const { record, outcome } = await applyProposedPromotion({ config, paths, clock, log, production, engine }, id);
-    if (outcome.ok) clearFlag(paths, record.triggering_symptoms.kind);
+    if (outcome.ok) resolveFlag(paths, record.triggering_symptoms.kind, clock.now());
     if (ctx.json) printJson(io, { promotion: record, outcome });
     else io.out(`promotion ${id}: ${record.state} — ${outcome.reason}\n  ${diffText(record)}`);
     return outcome.ok ? 0 : 1;

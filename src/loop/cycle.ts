@@ -28,7 +28,7 @@ import type { CycleRecord, PhaseHeadline } from './cycle-record.js';
 import { type CycleStep, findUnfinished, type Journal, openJournal, readJournal } from './journal.js';
 import { runPhase } from './phase/run.js';
 import { recover } from './recovery.js';
-import { armedFlags, clearFlag } from './symptoms/flags.js';
+import { armedFlags, resolveFlag } from './symptoms/flags.js';
 import { runTuning } from './tuning/tune.js';
 import { validatePromotions } from './validation.js';
 
@@ -421,7 +421,7 @@ async function steps(
     const b = recordTuningOutcome(paths, mode, trigger.kind, outcome, config.loop.breaker_threshold, clock.now());
     if (b.opened) log.error({ kind: trigger.kind }, `circuit open: ${trigger.kind}: ${b.breaker.reason}`);
     // A fix applied to production answers the escalation; the next night's validation judges it.
-    if (run.promoted && mode === 'act') clearFlag(paths, trigger.kind);
+    if (run.promoted && mode === 'act') resolveFlag(paths, trigger.kind, clock.now());
   });
 }
 

@@ -41,6 +41,10 @@ export class StatePaths {
   flagFile(kind: string): string {
     return join(this.flagsDir(), `escalate_${kind}.json`);
   }
+  /** when a fix last resolved the escalation of a kind (older symptoms no longer arm it) */
+  flagResolutionFile(kind: string): string {
+    return join(this.flagsDir(), `resolved_${kind}.json`);
+  }
   budgetFile(day: string): string {
     return join(this.root, 'maintenance', `budget_${day}.json`);
   }

@@ -83,3 +83,25 @@ describe('decideEscalation', () => {
     expect(d.expire).toEqual(['oom_event']);
   });
 });
+
+describe('escalation after a fix', () => {
+  it('does not count the symptoms that led to a fix towards arming again', () => {
+    const symptoms = [symptom('a', 40 * 60_000), symptom('b', 35 * 60_000), symptom('c', 30 * 60_000)];
+    const resolvedAt = new Map([['latency_regression', NOW - 20 * 60_000]]);
+    expect(decideEscalation(symptoms, [], NOW, cfg, resolvedAt).arm).toEqual([]);
+  });
+
+  it('arms again when enough new symptoms follow the fix', () => {
+    const before = [symptom('a', 5 * H), symptom('b', 5 * H)];
+    const after = [symptom('c', 3 * H), symptom('d', 2 * H), symptom('e', H)];
+    const resolvedAt = new Map([['latency_regression', NOW - 4 * H]]);
+    const armed = decideEscalation([...before, ...after], [], NOW, cfg, resolvedAt).arm;
+    expect(armed.map((f) => f.symptom_ids)).toEqual([['c', 'd', 'e']]);
+  });
+
+  it('a fix of one kind leaves the count of another kind alone', () => {
+    const symptoms = ['a', 'b', 'c'].map((id) => symptom(id, H, 'oom_event', 'critical'));
+    const resolvedAt = new Map([['latency_regression', NOW]]);
+    expect(decideEscalation(symptoms, [], NOW, cfg, resolvedAt).arm.map((f) => f.kind)).toEqual(['oom_event']);
+  });
+});

@@ -12,7 +12,7 @@ import { type Mode, schemaId } from '../../core/types.js';
 import type { Warn } from '../../store/atomic.js';
 import type { StatePaths } from '../../store/paths.js';
 import type { Clock } from '../../system/clock.js';
-import { clearFlag, type Flag, readFlags, writeFlag } from './flags.js';
+import { clearFlag, type Flag, readFlags, readResolutions, writeFlag } from './flags.js';
 import { readSymptoms, type Symptom, symptomSeverity } from './ledger.js';
 
 export interface EscalationConfig {
@@ -43,12 +43,15 @@ export function decideEscalation(
   existing: readonly Flag[],
   now: number,
   cfg: EscalationConfig,
+  /** per kind, when a fix last resolved its escalation: symptoms up to then led to that fix and never re-arm */
+  resolvedAt: ReadonlyMap<string, number> = new Map(),
 ): EscalationDecision {
   const expire = existing.filter((f) => f.expires_at <= now).map((f) => f.kind);
   const live = new Map(existing.filter((f) => f.expires_at > now).map((f) => [f.kind, f]));
   const byKind = new Map<string, Symptom[]>();
   for (const s of symptoms) {
     if (!(s.ts > now - cfg.windowMs && s.ts <= now)) continue;
+    if (s.ts <= (resolvedAt.get(s.kind) ?? Number.NEGATIVE_INFINITY)) continue;
     const list = byKind.get(s.kind) ?? [];
     list.push(s);
     byKind.set(s.kind, list);
@@ -96,7 +99,7 @@ export function evaluateEscalation(
   const cfg = escalationConfig(config, opts.mode);
   const now = clock.now();
   const symptoms = readSymptoms(paths, config.timezone, now - cfg.windowMs, now, opts.warn);
-  const decision = decideEscalation(symptoms, readFlags(paths, opts.warn), now, cfg);
+  const decision = decideEscalation(symptoms, readFlags(paths, opts.warn), now, cfg, readResolutions(paths));
   const armedKinds = new Set(decision.arm.map((f) => f.kind));
   for (const kind of decision.expire) if (!armedKinds.has(kind)) clearFlag(paths, kind);
   for (const flag of decision.arm) writeFlag(paths, flag);

@@ -4,7 +4,7 @@ import { fakeClock } from '../../../test/support/clock.js';
 import { tempState } from '../../../test/support/state.js';
 import { configSchema } from '../../config/schema.js';
 import { evaluateEscalation } from './escalation.js';
-import { armedFlags, clearFlag } from './flags.js';
+import { armedFlags, clearFlag, readFlags, readResolutions, resolveFlag, writeFlag } from './flags.js';
 import { recordSymptom } from './ledger.js';
 
 const config = configSchema.parse({ timezone: 'Europe/Berlin' });
@@ -80,5 +80,40 @@ describe('escalation flags', () => {
     const warnings: string[] = [];
     expect(armedFlags(paths, fakeClock('2026-11-29T01:00:00', ZONE), (m) => warnings.push(m))).toEqual([]);
     expect(warnings[0]).toMatch(/escalate_broken\.json: not valid JSON/);
+  });
+});
+
+describe('resolving a flag', () => {
+  it('removes the flag and remembers when the fix went live', () => {
+    const paths = tempState();
+    writeFlag(paths, {
+      schema: 'nightshift.flag/v1',
+      kind: 'oom_event',
+      set_at: 1,
+      expires_at: 10,
+      symptom_count: 3,
+      symptom_ids: [],
+      reason: 'r',
+      severity: 'critical',
+      mode: 'act',
+    });
+    expect(resolveFlag(paths, 'oom_event', 5)).toBe(true);
+    expect(readFlags(paths)).toEqual([]);
+    expect(readResolutions(paths).get('oom_event')).toBe(5);
+  });
+});
+
+describe('escalation after a promotion resolved it', () => {
+  it('the same night, the symptoms that led to the fix do not arm the flag again', () => {
+    const paths = tempState();
+    const clock = fakeClock('2026-06-10T03:05:00', ZONE);
+    for (let i = 0; i < 3; i++)
+      recordSymptom(paths, clock, ZONE, { kind: 'latency_regression', meta: {}, mode: 'act' });
+    expect(evaluateEscalation(paths, clock, config).armed.map((f) => f.kind)).toEqual(['latency_regression']);
+    clock.advanceBy('1m');
+    resolveFlag(paths, 'latency_regression', clock.now());
+    clock.advanceBy('25m');
+    expect(evaluateEscalation(paths, clock, config).armed).toEqual([]);
+    expect(armedFlags(paths, clock)).toEqual([]);
   });
 });

@@ -53,6 +53,37 @@ export function writeFlag(paths: StatePaths, flag: Flag): void {
   writeJsonAtomic(paths.flagFile(flag.kind), flag);
 }
 
+/**
+ * A fix answered the escalation of `kind` (a promotion went live): remove the flag and remember when, so the
+ * symptoms that led to the fix never count towards arming it again — only symptoms after the fix do.
+ */
+export function resolveFlag(paths: StatePaths, kind: string, at: number): boolean {
+  writeJsonAtomic(paths.flagResolutionFile(kind), {
+    schema: 'nightshift.flag_resolution/v1',
+    kind,
+    resolved_at: at,
+  });
+  return clearFlag(paths, kind);
+}
+
+/** When each kind's escalation was last resolved by a fix (epoch ms). Unreadable files are skipped. */
+export function readResolutions(paths: StatePaths): Map<string, number> {
+  const dir = paths.flagsDir();
+  const out = new Map<string, number>();
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir)) {
+    const kind = /^resolved_([a-z][a-z0-9_]*)\.json$/.exec(name)?.[1];
+    if (kind === undefined) continue;
+    try {
+      const r = readJson<{ resolved_at?: unknown }>(paths.flagResolutionFile(kind));
+      if (typeof r?.resolved_at === 'number') out.set(kind, r.resolved_at);
+    } catch {
+      // a torn resolution file only means old symptoms may count again: never a lost flag
+    }
+  }
+  return out;
+}
+
 /** Remove a flag; true when there was one. */
 export function clearFlag(paths: StatePaths, kind: string): boolean {
   const file = paths.flagFile(kind);

@@ -29,7 +29,7 @@ import {
   type GateState,
   recordRun,
 } from '../eligibility/index.js';
-import { clearFlag } from '../symptoms/flags.js';
+import { resolveFlag } from '../symptoms/flags.js';
 import { recordSymptom } from '../symptoms/ledger.js';
 import { type CanaryDeps, type CanaryProbe, runCanary } from './canary.js';
 import { generateCandidatesExplained } from './candidates.js';
@@ -328,7 +328,7 @@ export async function runTuning(deps: TuningDeps): Promise<TuningRun> {
       promotion_state: 'restored',
     });
   }
-  clearFlag(paths, trigger.kind);
+  resolveFlag(paths, trigger.kind, clock.now());
   return finish('success', {
     reason: decision.reason,
     best,
