@@ -7,8 +7,12 @@ import { appFor } from './loop-app.js';
 
 const EXIT_WORDS: Record<number, string> = { 0: 'healthy', 1: 'degraded', 2: 'fixed' };
 
-export function renderCycle(r: CycleRecord): string {
-  const lines = [`cycle ${r.cycle_id} (${r.mode}) — exit ${r.exit_code} ${EXIT_WORDS[r.exit_code] ?? ''}`];
+export function renderCycle(r: CycleRecord, interruptedExit?: number): string {
+  const exitWords =
+    interruptedExit !== undefined
+      ? `exit ${interruptedExit} (interrupted; the night counts as ${EXIT_WORDS[r.exit_code] ?? r.exit_code})`
+      : `exit ${r.exit_code} ${EXIT_WORDS[r.exit_code] ?? ''}`;
+  const lines = [`cycle ${r.cycle_id} (${r.mode}) — ${exitWords}`];
   const row = (k: string, v: string) => lines.push(`  ${k.padEnd(11)} ${v}`);
   if (r.recovery) {
     const killed = r.recovery.killed.filter((k) => k.was_running).map((k) => k.pid);
@@ -43,14 +47,18 @@ export function renderCycle(r: CycleRecord): string {
   for (const v of r.validation) row('validation', `${v.promotion_id} ${v.outcome}: ${v.reason}`);
   row('escalation', r.escalations_armed.length ? `armed: ${r.escalations_armed.join(', ')}` : 'none armed');
   if (r.config_tuning_triggered || r.config_tuning_status) {
-    const trig = r.config_tuning_trigger
-      ? `${r.config_tuning_trigger.kind} (${r.config_tuning_trigger.severity}): `
-      : '';
-    const prom = r.promotion_id ? ` → ${r.promotion_id}${r.config_tuning_promoted ? ' promoted' : ''}` : '';
-    row('tuning', `${trig}${r.config_tuning_status ?? '-'}${prom}`);
+    const status = r.config_tuning_status ?? '-';
+    const trigger = r.config_tuning_trigger;
+    // observe mode's status already names the trigger ("observe: would tune latency_regression (warning)")
+    const trig = trigger && !status.includes(trigger.kind) ? `${trigger.kind} (${trigger.severity}): ` : '';
+    let prom = '';
+    if (r.promotion_id && r.config_tuning_promoted) prom = ` → ${r.promotion_id} promoted`;
+    else if (r.promotion_id && r.mode === 'recommend')
+      prom = ` → ${r.promotion_id} proposed; apply with \`nightshift promote apply ${r.promotion_id}\``;
+    else if (r.promotion_id) prom = ` → ${r.promotion_id}`;
+    row('tuning', `${trig}${status}${prom}`);
   }
-  if (r.circuit_open.length)
-    row('CIRCUIT', `OPEN for ${r.circuit_open.join(', ')} — \`nightshift breaker reset KIND\``);
+  for (const kind of r.circuit_open) row('CIRCUIT', `OPEN for ${kind} — \`nightshift breaker reset ${kind}\``);
   if (r.production_healthy !== null) row('production', r.production_healthy ? 'healthy' : 'NOT HEALTHY');
   for (const e of r.errors) row('error', e);
   row('took', `${r.total_duration_s} s`);
@@ -72,7 +80,7 @@ export const registerRun: Register = (program, exit, io) => {
           stop.dispose();
         }
         if (ctx.json) printJson(io, record);
-        else io.out(renderCycle(record));
+        else io.out(renderCycle(record, stop.exitCode()));
         return stop.exitCode() ?? record.exit_code;
       }),
     );

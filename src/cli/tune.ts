@@ -47,7 +47,9 @@ function fmt(config: EngineConfig): string {
 }
 
 function renderRun(io: Output, run: TuningRun): void {
-  io.out(`tuning run ${run.run_id}: ${run.status}${run.reason ? ` — ${run.reason}` : ''}`);
+  // A deferral's reason already starts with its word ("deferred: budget"): do not say it twice.
+  const reason = run.reason?.replace(new RegExp(`^${run.status}:\\s*`), '');
+  io.out(`tuning run ${run.run_id}: ${run.status}${reason ? ` — ${reason}` : ''}`);
   const rows = [...(run.control ? [run.control] : []), ...run.candidates];
   for (const r of rows) {
     const what = r.role === 'control' ? 'control' : r.changed.map((k) => `${k}=${r.config[k]}`).join(' ');
@@ -148,7 +150,9 @@ async function tune(ctx: CliContext, opts: TuneOptions): Promise<number> {
     }
     if (ctx.json) printJson(io, run);
     else renderRun(io, run);
-    return stop.exitCode() ?? 0;
+    // 0 only when the run did its job (a promotion, or a proposal in recommend mode); deferred, failed, no
+    // improvement and aborted runs exit 1 like a degraded night, so scripts can tell.
+    return stop.exitCode() ?? (run.status === 'success' ? 0 : 1);
   } finally {
     lock.release();
   }
