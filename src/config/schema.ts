@@ -5,57 +5,25 @@
 import { z } from 'zod';
 import { isValidZone, parseDuration, parseHhmm, parseWindow } from '../core/time.js';
 
-const durationText = z.string().refine(
-  (s) => {
-    try {
-      parseDuration(s);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'expected a duration like 30s, 10m, 4h, 7d' },
-);
+/** A string that `parse` accepts; the parsers of core/time.ts say what is wrong by throwing. */
+function parsedBy(parse: (text: string) => unknown, message: string) {
+  return z.string().refine(
+    (s) => {
+      try {
+        parse(s);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message },
+  );
+}
 
-const duration = (def: string) =>
-  z
-    .string()
-    .refine(
-      (s) => {
-        try {
-          parseDuration(s);
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { message: 'expected a duration like 30s, 10m, 4h, 7d' },
-    )
-    .default(def);
-
-const hhmm = z.string().refine(
-  (s) => {
-    try {
-      parseHhmm(s);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'expected a local time HH:MM' },
-);
-
-const windowText = z.string().refine(
-  (s) => {
-    try {
-      parseWindow(s);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'expected a local window HH:MM-HH:MM' },
-);
+export const durationText = parsedBy(parseDuration, 'expected a duration like 30s, 10m, 4h, 7d');
+const duration = (def: string) => durationText.default(def);
+export const hhmm = parsedBy(parseHhmm, 'expected a local time HH:MM');
+const windowText = parsedBy(parseWindow, 'expected a local window HH:MM-HH:MM');
 
 const fraction = z.number().min(0).max(1);
 const nonNegative = z.number().min(0);
