@@ -166,7 +166,8 @@ describe('tuning gates and promotion, under random sequences', () => {
           }
         },
       ),
-      { numRuns: 50 },
+      // A fixed seed: the coverage check below (every gate was exercised) must not depend on the draw.
+      { numRuns: 50, seed: 20261129 },
     );
     expect(seen.canaries).toBeGreaterThan(0);
     expect(seen.promotions).toBeGreaterThan(0);
@@ -212,7 +213,7 @@ describe('decidePromotion', () => {
           }
         },
       ),
-      { numRuns: 500 },
+      { numRuns: 500, seed: 20261129 },
     );
   });
 });
