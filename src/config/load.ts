@@ -3,16 +3,11 @@
  * problem with the YAML path, what was expected, what was found and the file line.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
-import type { z } from 'zod';
 import { UsageError } from '../core/errors.js';
 import { type Config, configSchema } from './schema.js';
+import { parseYamlWith, type SchemaProblem } from './yaml-schema.js';
 
-export interface ConfigProblem {
-  path: string;
-  message: string;
-  line?: number;
-}
+export type ConfigProblem = SchemaProblem;
 
 export class ConfigError extends UsageError {
   readonly problems: ConfigProblem[];
@@ -52,94 +47,9 @@ export function loadConfig(file: string, opts: { explicit?: boolean } = {}): Loa
 }
 
 export function parseConfigText(text: string, file = 'nightshift.yaml'): Config {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      file,
-      doc.errors.map((e) => ({
-        path: '(yaml)',
-        message: e.message.split('\n')[0] ?? 'invalid YAML',
-        line: lineCounter.linePos(e.pos[0]).line,
-      })),
-    );
-  }
-  const raw: unknown = doc.toJS() ?? {};
-  if (typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError(file, [{ path: '', message: `expected a mapping of sections, found ${describe(raw)}` }]);
-  }
-  const result = configSchema.safeParse(raw);
-  if (result.success) return result.data;
-  const problems = result.error.issues.flatMap((issue: z.core.$ZodIssue) =>
-    toProblems(issue, raw, doc.contents, lineCounter),
-  );
-  throw new ConfigError(file, problems);
-}
-
-function toProblems(issue: z.core.$ZodIssue, raw: unknown, root: YamlNode | null, lines: LineCounter): ConfigProblem[] {
-  const path = issue.path.map(String);
-  if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => ({
-      path: [...path, key].join('.'),
-      message: `unknown key (typo?); allowed here: ${allowedKeys(path).join(', ') || 'see the config reference'}`,
-      line: lineOf(root, [...path, key], lines),
-    }));
-  }
-  const found = valueAt(raw, path);
-  return [
-    { path: path.join('.'), message: `${expected(issue)}, found ${describe(found)}`, line: lineOf(root, path, lines) },
-  ];
-}
-
-function expected(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case 'too_small':
-      return `expected ${issue.origin === 'number' ? 'a number' : issue.origin} ${issue.inclusive ? '≥' : '>'} ${issue.minimum}`;
-    case 'too_big':
-      return `expected ${issue.origin === 'number' ? 'a number' : issue.origin} ${issue.inclusive ? '≤' : '<'} ${issue.maximum}`;
-    case 'invalid_type':
-      return `expected ${issue.expected}`;
-    case 'invalid_value':
-      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    default:
-      return issue.message.replace(/^Invalid input: /, '');
-  }
-}
-
-function describe(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (v === null) return 'null';
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  return String(v);
-}
-
-function valueAt(raw: unknown, path: string[]): unknown {
-  let cur: unknown = raw;
-  for (const key of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[key];
-  }
-  return cur;
-}
-
-function lineOf(root: YamlNode | null, path: string[], lines: LineCounter): number | undefined {
-  let node: unknown = root;
-  let keyNode: unknown;
-  for (const key of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === key);
-      if (!pair) break;
-      keyNode = pair.key;
-      node = pair.value;
-    } else if (isSeq(node)) {
-      keyNode = node.items[Number(key)];
-      node = keyNode;
-    } else break;
-  }
-  const range = (keyNode as { range?: [number, number, number] } | undefined)?.range;
-  return range ? lines.linePos(range[0]).line : undefined;
+  const result = parseYamlWith(configSchema, text, { rootHint: 'a mapping of sections', allowedKeys });
+  if (!result.ok) throw new ConfigError(file, result.problems);
+  return result.value;
 }
 
 /** The keys the schema allows at a path, for "did you mean" help. */

@@ -9,11 +9,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { DateTime } from 'luxon';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
-import { configSchema, DOMAIN_NAMES, type DomainName } from '../config/schema.js';
+import { configSchema, DOMAIN_NAMES, type DomainName, hhmm } from '../config/schema.js';
+import { parseYamlWith, type SchemaProblem } from '../config/yaml-schema.js';
 import { UsageError } from '../core/errors.js';
-import { isValidZone, parseHhmm } from '../core/time.js';
+import { isValidZone } from '../core/time.js';
 
 const night = z.number().int().positive();
 const engineValue = z.union([z.number(), z.string(), z.boolean()]);
@@ -134,20 +134,7 @@ export const scenarioSchema = z
       .default('2026-01-05'),
     timezone: z.string().refine(isValidZone, { message: 'expected an IANA time zone' }).default('UTC'),
     /** local time of the nightly cycle */
-    at: z
-      .string()
-      .refine(
-        (s) => {
-          try {
-            parseHhmm(s);
-            return true;
-          } catch {
-            return false;
-          }
-        },
-        { message: 'expected a local time HH:MM' },
-      )
-      .default('03:00'),
+    at: hhmm.default('03:00'),
     twin: z.strictObject({
       model: z.string().min(1).default('llama-3.1-8b'),
       gpu: z.string().min(1).default('L4-24GB'),
@@ -230,11 +217,7 @@ export type Scenario = z.infer<typeof scenarioSchema>;
 export type ScenarioDomains = Scenario['workload']['domains'];
 export type { DomainName };
 
-export interface ScenarioProblem {
-  path: string;
-  message: string;
-  line?: number;
-}
+export type ScenarioProblem = SchemaProblem;
 
 /** A scenario file that cannot be used: one line per problem, `scenario: PATH: what (file:line)`. */
 export class ScenarioError extends UsageError {
@@ -266,102 +249,15 @@ export function loadScenario(file: string): Scenario {
 }
 
 export function parseScenarioText(text: string, file = 'scenario.yaml'): Scenario {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ScenarioError(
-      file,
-      doc.errors.map((e) => ({
-        path: '(yaml)',
-        message: e.message.split('\n')[0] ?? 'invalid YAML',
-        line: e.linePos?.[0]?.line ?? lineCounter.linePos(e.pos[0]).line,
-      })),
-    );
-  }
-  const raw: unknown = doc.toJS() ?? {};
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ScenarioError(file, [{ path: '', message: 'expected a mapping (name, seed, nights, twin, ...)' }]);
-  }
-  const result = scenarioSchema.safeParse(raw);
-  if (result.success) return result.data;
-  throw new ScenarioError(
-    file,
-    result.error.issues.flatMap((issue) => toProblems(issue, raw, doc.contents, lineCounter)),
-  );
-}
-
-function toProblems(
-  issue: z.core.$ZodIssue,
-  raw: unknown,
-  root: YamlNode | null,
-  lines: LineCounter,
-): ScenarioProblem[] {
-  const path = issue.path.map(String);
-  if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => ({
-      path: [...path, key].join('.'),
-      message: 'unknown key (typo?)',
-      line: lineOf(root, [...path, key], lines),
-    }));
-  }
-  const found = valueAt(raw, path);
-  const what = issue.code === 'custom' ? issue.message : `${expected(issue)}, found ${describe(found)}`;
-  return [{ path: path.join('.'), message: what, line: lineOf(root, path, lines) }];
-}
-
-function expected(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case 'too_small':
-      return `expected ${issue.origin === 'number' ? 'a number' : issue.origin} ${issue.inclusive ? '≥' : '>'} ${issue.minimum}`;
-    case 'too_big':
-      return `expected ${issue.origin === 'number' ? 'a number' : issue.origin} ${issue.inclusive ? '≤' : '<'} ${issue.maximum}`;
-    case 'invalid_type':
-      return `expected ${issue.expected}`;
-    case 'invalid_value':
-      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'invalid_union':
-      return 'expected a fault with kind memory_hog, leak, slowdown, quality, crash or prompt_growth';
-    default:
-      return issue.message.replace(/^Invalid input: /, '');
-  }
-}
-
-function describe(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (v === null) return 'null';
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  return String(v);
-}
-
-function valueAt(raw: unknown, path: string[]): unknown {
-  let cur: unknown = raw;
-  for (const key of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[key];
-  }
-  return cur;
-}
-
-function lineOf(root: YamlNode | null, path: string[], lines: LineCounter): number | undefined {
-  let node: unknown = root;
-  let located: unknown = root;
-  for (const key of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === key);
-      if (!pair) break;
-      located = pair.key;
-      node = pair.value;
-    } else if (isSeq(node)) {
-      const item = node.items[Number(key)];
-      if (item === undefined) break;
-      located = item;
-      node = item;
-    } else break;
-  }
-  const range = (located as { range?: [number, number, number] } | undefined)?.range;
-  return range ? lines.linePos(range[0]).line : undefined;
+  const result = parseYamlWith(scenarioSchema, text, {
+    rootHint: 'a mapping (name, seed, nights, twin, ...)',
+    expected: (issue) =>
+      issue.code === 'invalid_union'
+        ? 'expected a fault with kind memory_hog, leak, slowdown, quality, crash or prompt_growth'
+        : undefined,
+  });
+  if (!result.ok) throw new ScenarioError(file, result.problems);
+  return result.value;
 }
 
 /** Local date (YYYY-MM-DD) of a night: start_date plus n − 1 calendar days. */
