@@ -49,6 +49,8 @@ export const DESCRIPTIONS: Record<string, string> = {
   'analysis.floors.req_per_s': 'a request-rate change smaller than this is never a symptom',
   'escalation.window': 'rolling window in which symptoms of one kind are counted',
   'escalation.threshold': 'symptoms of one kind in the window that arm an escalation flag',
+  'escalation.critical_threshold':
+    'critical symptoms of one kind in the window that arm its flag at once (an OOM crash leaves one a night)',
   'escalation.flag_ttl': 'how long an armed flag stays valid',
   'eligibility.window': 'maintenance window (local time; may cross midnight)',
   'eligibility.budget_s': 'canary seconds per night',

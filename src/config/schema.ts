@@ -182,8 +182,13 @@ export const configSchema = z.strictObject({
   phase: phaseSchema.default(() => phaseSchema.parse({})),
   analysis: analysisSchema.default(() => analysisSchema.parse({})),
   escalation: z
-    .strictObject({ window: duration('24h'), threshold: positiveInt.default(3), flag_ttl: duration('4h') })
-    .default({ window: '24h', threshold: 3, flag_ttl: '4h' }),
+    .strictObject({
+      window: duration('24h'),
+      threshold: positiveInt.default(3),
+      critical_threshold: positiveInt.default(1),
+      flag_ttl: duration('4h'),
+    })
+    .default({ window: '24h', threshold: 3, critical_threshold: 1, flag_ttl: '4h' }),
   eligibility: z
     .strictObject({
       window: windowText.default('03:00-07:00'),

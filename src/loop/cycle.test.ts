@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { phaseHeadline } from './cycle.js';
+import { tempState } from '../../test/support/state.js';
+import { FakeProduction } from '../../test/tuning/fakes.js';
+import { vllmKnobEngine } from '../../test/tuning/knob-engine.js';
+import { configSchema } from '../config/schema.js';
+import { manualClock } from '../system/clock.js';
+import { silentLogger } from '../system/log.js';
+import { ManagedProduction } from '../targets/production/managed.js';
+import { phaseHeadline, productionPhaseTarget } from './cycle.js';
 
 describe('phaseHeadline', () => {
   it('sums OOM events, takes the interactive p95 TTFT and averages pass and error rates', () => {
@@ -23,5 +30,26 @@ describe('phaseHeadline', () => {
 
   it('a night without those metrics has no headline numbers', () => {
     expect(phaseHeadline([{ domain: 'health', metrics: {} }])).toEqual({});
+  });
+});
+
+describe('productionPhaseTarget', () => {
+  it("hands PHASE a managed production's own log and exit, with no target.log_file configured", () => {
+    const paths = tempState();
+    const config = configSchema.parse({ timezone: 'UTC', target: { production: { mode: 'managed' } } });
+    expect(config.target.log_file).toBeUndefined();
+    const production = new ManagedProduction(config, paths, {
+      clock: manualClock(0),
+      log: silentLogger,
+      engine: vllmKnobEngine,
+    });
+    const target = productionPhaseTarget(production);
+    expect(target.logPath).toBe(production.logPath);
+    // Nothing runs in an empty state directory: the process counts as exited.
+    expect(target.processExited?.()).toBe(true);
+  });
+
+  it('adds nothing for a production nightshift does not own', () => {
+    expect(productionPhaseTarget(new FakeProduction({ max_num_seqs: 8 }))).toEqual({});
   });
 });

@@ -19,6 +19,7 @@ import type { StatePaths } from '../store/paths.js';
 import type { Clock } from '../system/clock.js';
 import type { Logger } from '../system/log.js';
 import type { Engine, Production } from '../targets/engine.js';
+import { ManagedProduction } from '../targets/production/managed.js';
 import { analyze } from './analysis/analyze.js';
 import { isDegraded } from './analysis/judge.js';
 import { openBreakers, readBreakers, recordTuningOutcome, type TuningOutcome } from './control/breakers.js';
@@ -26,11 +27,11 @@ import { readPause } from './control/pause.js';
 import { chooseTrigger, decideExitCode, deferralText } from './cycle-decide.js';
 import type { CycleRecord, PhaseHeadline } from './cycle-record.js';
 import { type CycleStep, findUnfinished, type Journal, openJournal, readJournal } from './journal.js';
-import { runPhase } from './phase/run.js';
+import { type PhaseTarget, runPhase } from './phase/run.js';
 import { recover } from './recovery.js';
 import { armedFlags, resolveFlag } from './symptoms/flags.js';
 import { runTuning } from './tuning/tune.js';
-import { validatePromotions } from './validation.js';
+import { breakerOutcomeOfValidation, validatePromotions } from './validation.js';
 
 export { chooseTrigger, decideExitCode } from './cycle-decide.js';
 export { decideValidation } from './validation.js';
@@ -90,6 +91,16 @@ export function phaseHeadline(records: readonly Pick<PhaseRecord, 'domain' | 'me
   const err = values('error_rate');
   if (err.length > 0) out.error_rate = round(err.reduce((a, b) => a + b, 0) / err.length, 4);
   return out;
+}
+
+/**
+ * What PHASE must know about production beyond the config: a managed production writes its own log (OOM lines
+ * land there even when no target.log_file is configured) and is our own process, so its exit during a domain
+ * is seen directly. Other modes add nothing: their log is target.log_file or the systemd journal.
+ */
+export function productionPhaseTarget(production: Production): Partial<PhaseTarget> {
+  if (!(production instanceof ManagedProduction)) return {};
+  return { logPath: production.logPath, processExited: () => production.pid() === undefined };
 }
 
 function round(n: number, digits: number): number {
@@ -293,6 +304,7 @@ async function steps(
       log,
       mode,
       runId: journal.cycleId,
+      target: productionPhaseTarget(production),
       ...(liveConfig ? { liveConfig } : {}),
       ...(signal ? { signal } : {}),
     });
@@ -339,17 +351,11 @@ async function steps(
     );
     record.validation = results ?? [];
     for (const v of record.validation) {
-      if (v.outcome !== 'rolled_back') continue;
-      setRolledBack(true);
-      if (v.kind) {
-        const b = recordTuningOutcome(
-          paths,
-          mode,
-          v.kind,
-          { kind: 'not_fixed', ref: v.promotion_id, why: 'promotion rolled back' },
-          config.loop.breaker_threshold,
-          clock.now(),
-        );
+      if (v.outcome === 'rolled_back') setRolledBack(true);
+      // The breaker of the promotion's kind hears the verdict: a rollback did not fix it, a validation did.
+      const outcome = breakerOutcomeOfValidation(v);
+      if (v.kind && outcome) {
+        const b = recordTuningOutcome(paths, mode, v.kind, outcome, config.loop.breaker_threshold, clock.now());
         if (b.opened) log.error({ kind: v.kind }, `circuit open: ${v.kind}: ${b.breaker.reason}`);
       }
     }
@@ -416,7 +422,8 @@ async function steps(
       run.status === 'deferred'
         ? { kind: 'no_run' }
         : run.status === 'success' && (run.promoted || run.promotion_state === 'proposed')
-          ? { kind: 'fixed', ref: run.promotion_id ?? run.run_id }
+          ? // Provisional until the next night's validation: the breaker's count neither closes nor grows.
+            { kind: 'promoted', ref: run.promotion_id ?? run.run_id }
           : { kind: 'not_fixed', ref: run.run_id, why: run.reason ? `${run.status}: ${run.reason}` : run.status };
     const b = recordTuningOutcome(paths, mode, trigger.kind, outcome, config.loop.breaker_threshold, clock.now());
     if (b.opened) log.error({ kind: trigger.kind }, `circuit open: ${trigger.kind}: ${b.breaker.reason}`);

@@ -9,7 +9,7 @@ import type { EngineConfig } from '../core/types.js';
 import type { CycleRecord } from '../loop/cycle-record.js';
 import { readVerifiedReport } from '../loop/phase/report.js';
 import type { Flag } from '../loop/symptoms/flags.js';
-import type { Symptom } from '../loop/symptoms/ledger.js';
+import { type Symptom, symptomSeverity } from '../loop/symptoms/ledger.js';
 import type { HistoryRecord, CandidateResult as LoopCandidate } from '../loop/tuning/types.js';
 import { readJson, readJsonl, type Warn } from '../store/atomic.js';
 import type { StatePaths } from '../store/paths.js';
@@ -137,8 +137,14 @@ export function collectRow(paths: StatePaths, record: CycleRecord, f: NightFacts
       d.reason = flag.reason;
     } else {
       // A flag a promotion fixed is cleared by the end of the cycle: tonight's symptoms say why it was armed.
-      const n = symptoms.filter((s) => s.kind === kind).length;
-      if (n > 0) d.reason = `${n} ${kind} symptom${n === 1 ? '' : 's'} tonight reached the escalation threshold`;
+      const ofKind = symptoms.filter((s) => s.kind === kind);
+      const critical = ofKind.filter((s) => symptomSeverity(s) === 'critical').length;
+      const n = ofKind.length;
+      if (critical > 0) {
+        d.reason = `${critical} critical ${kind} symptom${critical === 1 ? '' : 's'} tonight reached the critical threshold`;
+      } else if (n > 0) {
+        d.reason = `${n} ${kind} symptom${n === 1 ? '' : 's'} tonight reached the escalation threshold`;
+      }
     }
     return d;
   });

@@ -3,10 +3,8 @@
  * target, and the night's workload as PHASE domain options. Validated by the real config schema, so a scenario
  * runs the loop exactly as a nightshift.yaml would configure it.
  */
-import { join } from 'node:path';
 import { type Config, configSchema } from '../config/schema.js';
 import { UsageError } from '../core/errors.js';
-import { StatePaths } from '../store/paths.js';
 import type { Scenario } from './scenario.js';
 import { nightWorkload } from './workload.js';
 
@@ -46,8 +44,7 @@ export function nightConfig(scenario: Scenario, n: number, env: SimulationEnviro
       base_url: `http://127.0.0.1:${env.productionPort}`,
       launch: [...env.launch, '--gpu', scenario.twin.gpu, '--faults', env.faultsFile],
       env: { [RUNTIME_DIR_ENV]: env.runtimeDir },
-      // Managed production logs here (ManagedProduction.logPath); PHASE scans it for OOM lines.
-      log_file: join(new StatePaths(env.stateDir).logsDir(), 'production.log'),
+      // No log_file: the cycle hands PHASE the managed production's own log (ManagedProduction.logPath).
       config: scenario.twin.config,
       time_scale: scenario.twin.time_scale,
       production: { mode: 'managed' },

@@ -124,3 +124,49 @@ describe('analyze', () => {
     expect(() => latestSealedEpoch(tempState())).toThrow(/no sealed PHASE report/);
   });
 });
+
+describe('dead production', () => {
+  const refused = 'target unreachable: connect_refused (connect ECONNREFUSED 127.0.0.1:8000)';
+
+  /** 7 nights with a passing health domain, then tonight: health fails, every other domain errors. */
+  function deadTonight(paths: StatePaths): string {
+    const health: DomainSpec = { status: 'pass', metrics: { pass_rate: 1, oom_events: 0 } };
+    for (let i = 0; i < 7; i++) {
+      writeNight(paths, { ts: T0 + i * DAY, domains: { health, interactive: interactive(i) } });
+    }
+    return writeNight(paths, {
+      ts: T0 + 7 * DAY,
+      domains: {
+        health: {
+          status: 'fail',
+          reason: refused,
+          metrics: { pass_rate: 0, oom_events: 0 },
+          evidence: [{ source: 'health', line: 'GET /health: connection refused' }],
+        },
+        interactive: { status: 'error', reason: refused, metrics: {} },
+      },
+    }).epoch_id;
+  }
+
+  it('is degraded with a critical target_down symptom that carries the domain reason and evidence', async () => {
+    const paths = tempState();
+    const r = await run(paths, deadTonight(paths));
+    expect(r.status).toBe('degraded');
+    expect(r.symptoms.map((s) => s.kind)).toEqual(['target_down']);
+    expect(r.symptoms[0]?.meta).toMatchObject({
+      domain: 'health',
+      severity: 'critical',
+      reason: `health failed tonight: ${refused}`,
+      domain_reason: refused,
+      evidence: [{ source: 'health', line: 'GET /health: connection refused' }],
+    });
+  });
+
+  it('arms the target_down flag the same night with the default escalation config', async () => {
+    const paths = tempState();
+    const r = await run(paths, deadTonight(paths));
+    expect(r.escalations_armed).toEqual(['target_down']);
+    const flag = armedFlags(paths, manualClock(T0 + 8 * DAY + 120_000)).find((f) => f.kind === 'target_down');
+    expect(flag?.reason).toBe('1 critical target_down symptom (critical threshold 1) in the last 24h');
+  });
+});

@@ -40,7 +40,7 @@ describe('nightshift config check', () => {
       pass_rate: { warning: 0.15, critical: 0.3 },
       error_rate: { floor: 0.02 },
     });
-    expect(c.escalation).toEqual({ window: '24h', threshold: 3, flag_ttl: '4h' });
+    expect(c.escalation).toEqual({ window: '24h', threshold: 3, critical_threshold: 1, flag_ttl: '4h' });
     expect(c.eligibility).toEqual({ window: '03:00-07:00', budget_s: 60, cooldown: '6h', max_runs_24h: 3 });
     expect(c.tuning.candidates).toBe(6);
     expect(c.canary.timeout_s).toBe(30);

@@ -28,7 +28,7 @@ describe('a promotion that makes things worse', () => {
 
   beforeAll(async () => {
     // No escalation tonight: this file is about validation alone (the regression would otherwise arm a flag).
-    rig = await startRig({ target: { config: good }, escalation: { threshold: 100 } });
+    rig = await startRig({ target: { config: good }, escalation: { threshold: 100, critical_threshold: 100 } });
     for (const day of ['01', '02', '03']) {
       const r = await rig.night(`2026-06-${day}T03:00`);
       expect(r.exit_code, JSON.stringify(r)).toBe(0);

@@ -75,6 +75,9 @@ export function symptomMeta(v: JudgedVerdict, epochId: string): Record<string, u
     epoch_id: epochId,
     baseline_epochs: v.baselineEpochs,
     reason: v.reason,
+    // target_down: what the failed domain itself said and saw (trigger.ts reads `evidence` as Evidence[])
+    ...(v.domainReason !== undefined ? { domain_reason: v.domainReason } : {}),
+    ...(v.evidence !== undefined ? { evidence: v.evidence } : {}),
   };
 }
 

@@ -288,3 +288,89 @@ describe('verdicts', () => {
     expect(config.analysis.thresholds.latency.warning).toBe(0.2);
   });
 });
+
+describe('a failed health domain (target down)', () => {
+  const healthy = (): DomainSpec => ({
+    status: 'pass',
+    metrics: { pass_rate: 1, oom_events: 0 },
+    samples: [{ ok: true, t: 0, ttft_ms: 20, e2e_ms: 30 }],
+  });
+  const refused = 'target unreachable: connect_refused (connect ECONNREFUSED 127.0.0.1:8000)';
+  const dead: DomainSpec = {
+    status: 'fail',
+    reason: 'health: /health → 503; completion: http_status: HTTP 503',
+    metrics: { pass_rate: 0, oom_events: 0 },
+    samples: [{ ok: false, t: 0, error: 'http_status' }],
+    evidence: [{ source: 'health', line: 'GET /health → 503', kind: 'engine_dead' }],
+  };
+
+  /** health plus `others` domains tonight that errored as the runner makes them when the target is down */
+  function deadNight(health: DomainSpec, baselineNights = 7): JudgedVerdict[] {
+    const erroredOther: DomainSpec = { status: 'error', reason: refused, metrics: {} };
+    const ok = (i: number) => ({ health: healthy(), interactive: latency(i) });
+    const base = Array.from({ length: baselineNights }, (_, i) => night(i, ok(i)));
+    return compareNights(config, base, night(baselineNights, { health, interactive: erroredOther }));
+  }
+
+  it('/health 503 is a critical target_down verdict even though the test on one check is not significant', () => {
+    const v = deadNight(dead).find((x) => x.kind === 'target_down');
+    expect(v).toMatchObject({
+      domain: 'health',
+      metric: 'pass_rate',
+      outcome: 'critical',
+      baseline: 1,
+      current: 0,
+      reason: 'health failed tonight: health: /health → 503; completion: http_status: HTTP 503',
+      domainReason: dead.reason,
+      evidence: dead.evidence,
+    });
+  });
+
+  it('replaces the health pass-rate verdict: one finding, not a pass_rate_drop beside it', () => {
+    const health = deadNight(dead).filter((v) => v.domain === 'health' && v.metric === 'pass_rate');
+    expect(health.map((v) => v.kind)).toEqual(['target_down']);
+  });
+
+  it('a refused connection is target_down while every other domain stays inconclusive', () => {
+    const vs = deadNight({ status: 'fail', reason: refused, metrics: { pass_rate: 0 } });
+    expect(vs.find((v) => v.kind === 'target_down')?.reason).toBe(`health failed tonight: ${refused}`);
+    expect(vs.filter((v) => v.domain === 'interactive').every((v) => v.outcome === 'inconclusive')).toBe(true);
+  });
+
+  it('needs no baseline: a dead target is critical on the first night', () => {
+    const v = deadNight(dead, 0).find((x) => x.kind === 'target_down');
+    expect(v).toMatchObject({ outcome: 'critical', baseline: null, baselineEpochs: [] });
+  });
+
+  it('a passing health domain gives no target_down verdict', () => {
+    const vs = compareNights(
+      config,
+      [0, 1, 2].map((i) => night(i, { health: healthy() })),
+      night(3, { health: healthy() }),
+    );
+    expect(vs.some((v) => v.kind === 'target_down')).toBe(false);
+  });
+
+  it('a failed domain of another name is judged by its metrics, not as target_down', () => {
+    const vs = compareNights(
+      config,
+      [0, 1, 2].map((i) => night(i, { correctness: healthy() })),
+      night(3, { correctness: dead }),
+    );
+    expect(vs.some((v) => v.kind === 'target_down')).toBe(false);
+  });
+});
+
+describe('a health domain that failed of OOM', () => {
+  it('is one critical oom_event finding, not a target_down beside it', () => {
+    const base = [0, 1, 2, 3].map((i) => night(i, { health: only({ pass_rate: 1, oom_events: 0 }) }));
+    const tonight: DomainSpec = {
+      status: 'fail',
+      reason: 'completion: other: EngineCore encountered an issue; 1 OOM event (log: torch.OutOfMemoryError)',
+      metrics: { pass_rate: 2 / 3, oom_events: 1 },
+    };
+    const vs = compareNights(config, base, night(4, { health: tonight }));
+    expect(vs.some((v) => v.kind === 'target_down')).toBe(false);
+    expect(find(vs, 'oom_events', 'health').outcome).toBe('critical');
+  });
+});

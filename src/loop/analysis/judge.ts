@@ -16,6 +16,8 @@
  *      baseline had none are critical without a test: an OOM is an event with evidence, not a noisy measurement.
  * `inconclusive` when the baseline has fewer than `min_nights` usable nights or the domain errored or returned
  * no data tonight (an errored domain's OOM count is still judged: it is evidence, not a spoiled measurement).
+ * A failed `health` domain is the exception to "errored domains are inconclusive" (see target.ts): its pass rate
+ * verdict becomes a critical `target_down` verdict, whatever the baseline, so a dead target is never healthy.
  * The baseline value is the median of the nightly values (the mean per night for OOM counts).
  */
 import type { MetricName } from '../../core/metrics.js';
@@ -30,7 +32,7 @@ import {
   rateTest,
   robustZ,
 } from '../../core/stats.js';
-import type { Outcome, Severity, Verdict } from '../../core/types.js';
+import type { Evidence, Outcome, Severity, Verdict } from '../../core/types.js';
 import { fmtFraction, fmtInterval, fmtP, fmtPct, fmtSigned, fmtThreshold, fmtValue } from './format.js';
 import type { Counts, DomainNight, Night } from './night.js';
 import { metricValue } from './night.js';
@@ -45,6 +47,7 @@ import {
   relativeWorsening,
   type SampleSeries,
 } from './rules.js';
+import { HEALTH_DOMAIN, type TargetDown, targetDown } from './target.js';
 
 export interface JudgedVerdict extends Verdict {
   /** the symptom kind this verdict records when degraded */
@@ -53,6 +56,9 @@ export interface JudgedVerdict extends Verdict {
   baselineEpochs: string[];
   /** test internals, for `analyze --explain` */
   detail?: string;
+  /** target_down: the failed domain's own reason and evidence, carried into the symptom's meta */
+  domainReason?: string | null;
+  evidence?: Evidence[];
 }
 
 /** Fewer per-request samples than this on either side: the latency test falls back to the nightly values. */
@@ -86,7 +92,10 @@ export function judgeNight(baseline: readonly Night[], tonight: Night, cfg: Judg
   const out: JudgedVerdict[] = [];
   for (const domain of domains) {
     const today = tonight.domains.get(domain);
+    const down = domain === HEALTH_DOMAIN ? targetDown(today) : undefined;
     for (const rule of RULES) {
+      // the health check's pass rate is what the target_down verdict below judges
+      if (down && rule.rule === 'pass_rate') continue;
       const seenTonight = today !== undefined && metricValue(today, rule.metric) !== undefined;
       const seenBefore = baseline.some((n) => {
         const d = n.domains.get(domain);
@@ -95,8 +104,42 @@ export function judgeNight(baseline: readonly Night[], tonight: Night, cfg: Judg
       if (!seenTonight && !seenBefore) continue;
       out.push(judgeMetric(rule, domain, baseline, today, cfg, cache));
     }
+    if (down && today) out.push(targetDownVerdict(domain, baseline, today, down));
   }
   return out;
+}
+
+/** The health domain failed tonight: critical, no test, the baseline shown for context only. */
+function targetDownVerdict(
+  domain: string,
+  baseline: readonly Night[],
+  today: DomainNight,
+  down: TargetDown,
+): JudgedVerdict {
+  const baselineEpochs: string[] = [];
+  const values: number[] = [];
+  for (const night of baseline) {
+    const d = night.domains.get(domain);
+    const value = d && d.status !== 'error' ? metricValue(d, 'pass_rate') : undefined;
+    if (value === undefined) continue;
+    baselineEpochs.push(night.epochId);
+    values.push(value);
+  }
+  const baselineValue = values.length === 0 ? null : median(values);
+  const current = metricValue(today, 'pass_rate') ?? null;
+  return {
+    domain,
+    metric: 'pass_rate',
+    kind: 'target_down',
+    baselineEpochs,
+    baseline: baselineValue,
+    current,
+    deltaPct: deltaPct(baselineValue, current),
+    outcome: 'critical',
+    reason: down.reason,
+    domainReason: down.domainReason,
+    evidence: down.evidence,
+  };
 }
 
 function judgeMetric(

@@ -7,6 +7,7 @@
  */
 import { join } from 'node:path';
 import type { Metrics } from '../../core/metrics.js';
+import type { Evidence } from '../../core/types.js';
 import { readJson, writeFileAtomic } from '../../store/atomic.js';
 import type { StatePaths } from '../../store/paths.js';
 import type { Logger } from '../../system/log.js';
@@ -14,11 +15,13 @@ import type { VerifiedReport } from '../phase/report.js';
 import { type Counts, type DomainNight, type Night, nightFromReport } from './night.js';
 import type { SampleSeries } from './rules.js';
 
-const VERSION = 1;
+// 2: domains keep their evidence (a failed health domain's symptom quotes it)
+const VERSION = 2;
 
 interface CachedDomain {
   status: DomainNight['status'];
   reason?: string;
+  evidence?: Evidence[];
   metrics: Metrics;
   series: Record<SampleSeries, number[]>;
   counts: Counts | null;
@@ -44,6 +47,7 @@ function toCache(report: VerifiedReport, night: Night): CachedNight {
     domains[name] = {
       status: d.status,
       ...(d.reason !== undefined ? { reason: d.reason } : {}),
+      ...(d.evidence !== undefined ? { evidence: d.evidence } : {}),
       metrics: d.metrics,
       series: { ttft_ms: [...d.series.ttft_ms], itl_ms: [...d.series.itl_ms], e2e_ms: [...d.series.e2e_ms] },
       counts: d.counts ?? null,
@@ -66,6 +70,7 @@ function fromCache(c: CachedNight): Night {
     domains.set(name, {
       status: d.status,
       ...(d.reason !== undefined ? { reason: d.reason } : {}),
+      ...(Array.isArray(d.evidence) ? { evidence: d.evidence } : {}),
       metrics: d.metrics,
       series: {
         ttft_ms: Float64Array.from(d.series.ttft_ms),

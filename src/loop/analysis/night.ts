@@ -5,7 +5,7 @@
  */
 import type { MetricName, Metrics } from '../../core/metrics.js';
 import type { PhaseRecord, SampleLine } from '../../core/report.js';
-import type { DomainStatus } from '../../core/types.js';
+import type { DomainStatus, Evidence } from '../../core/types.js';
 import type { SampleSeries } from './rules.js';
 
 /** What the judge needs of a report; `VerifiedReport` from loop/phase/report.ts satisfies it. */
@@ -29,6 +29,8 @@ export interface Counts {
 export interface DomainNight {
   status: DomainStatus;
   reason?: string;
+  /** what PHASE saw go wrong (log lines, /health answers, the process exit), for a symptom's meta */
+  evidence?: Evidence[];
   metrics: Metrics;
   series: Record<SampleSeries, Float64Array>;
   counts: Counts | undefined;
@@ -53,6 +55,7 @@ export function domainNight(record: PhaseRecord, samples: readonly SampleLine[])
   return {
     status: record.status,
     ...(record.reason !== undefined ? { reason: record.reason } : {}),
+    ...(record.evidence !== undefined && record.evidence.length > 0 ? { evidence: record.evidence } : {}),
     metrics: record.metrics,
     series: seriesOf(samples),
     counts: countsOf(record, samples),

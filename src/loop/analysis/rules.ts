@@ -13,6 +13,7 @@ export const ANALYSIS_SYMPTOM_KINDS = [
   'throughput_drop',
   'pass_rate_drop',
   'error_rate_rise',
+  'target_down',
 ] as const;
 export type AnalysisSymptomKind = (typeof ANALYSIS_SYMPTOM_KINDS)[number];
 

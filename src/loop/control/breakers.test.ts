@@ -23,6 +23,16 @@ describe('circuit breakers', () => {
     expect(nextBreaker(b, fail('r4'), 3, 4).breaker).toMatchObject({ state: 'closed', failures: 1 });
   });
 
+  it('a provisional promotion neither resets nor grows the count, so promote-then-rollback every night still opens it', () => {
+    let b = nextBreaker(undefined, fail('rollback1'), 3, 1).breaker;
+    b = nextBreaker(b, { kind: 'promoted', ref: 'p2' }, 3, 2).breaker;
+    expect(b.failures).toBe(1);
+    b = nextBreaker(b, fail('rollback2'), 3, 3).breaker;
+    b = nextBreaker(b, { kind: 'promoted', ref: 'p3' }, 3, 4).breaker;
+    const third = nextBreaker(b, fail('rollback3'), 3, 5);
+    expect(third.opened).toBe(true);
+  });
+
   it('a deferred night does not count', () => {
     const b = nextBreaker(undefined, fail('r1'), 3, 1).breaker;
     expect(nextBreaker(b, { kind: 'no_run' }, 3, 2).breaker.failures).toBe(1);

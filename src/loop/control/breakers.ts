@@ -2,7 +2,10 @@
  * Circuit breakers (`control/breakers.json`), one per escalation kind. Each tuning run for a kind that did not
  * fix it (all candidates failed, no improvement, aborted, or its promotion was rolled back) counts; after
  * `loop.breaker_threshold` in a row the breaker opens and the loop stops tuning that kind until a person runs
- * `nightshift breaker reset KIND`. A run that promotes closes the count again.
+ * `nightshift breaker reset KIND`. A promotion is only provisional: it leaves the count as it is until the
+ * next night's validation says `validated` (fixed: the count closes) or rolls it back (not fixed: it counts).
+ * Otherwise a config that passes its canary and fails production every night would reset the count each time
+ * and the breaker could never open.
  */
 import { StateError } from '../../core/errors.js';
 import type { Mode } from '../../core/types.js';
@@ -28,7 +31,10 @@ export interface BreakersFile {
 }
 
 export type TuningOutcome =
+  /** a validated promotion (or a proposal an operator applies is validated later): the count closes */
   | { kind: 'fixed'; ref: string }
+  /** a provisional (or proposed) promotion: no verdict yet, the count stays until validation */
+  | { kind: 'promoted'; ref: string }
   | { kind: 'not_fixed'; ref: string; why: string }
   /** deferred or not run: no evidence either way, the count stays */
   | { kind: 'no_run' };
@@ -43,7 +49,7 @@ export function nextBreaker(
   now: number,
 ): { breaker: Breaker; opened: boolean } {
   const b = prev ?? closed();
-  if (outcome.kind === 'no_run') return { breaker: b, opened: false };
+  if (outcome.kind === 'no_run' || outcome.kind === 'promoted') return { breaker: b, opened: false };
   if (outcome.kind === 'fixed') {
     // An open breaker stays open until a person resets it, even if some other path promoted a fix.
     return { breaker: b.state === 'open' ? b : closed(), opened: false };

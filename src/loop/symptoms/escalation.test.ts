@@ -5,7 +5,7 @@ import type { Symptom } from './ledger.js';
 
 const H = 3_600_000;
 const NOW = Date.UTC(2026, 10, 29, 3, 0, 0);
-const cfg: EscalationConfig = { windowMs: 24 * H, threshold: 3, ttlMs: 4 * H, mode: 'act' };
+const cfg: EscalationConfig = { windowMs: 24 * H, threshold: 3, criticalThreshold: 1, ttlMs: 4 * H, mode: 'act' };
 
 function symptom(id: string, ageMs: number, kind = 'latency_regression', severity = 'warning'): Symptom {
   return { schema: 'nightshift.symptom/v1', id, ts: NOW - ageMs, kind, mode: 'act', meta: { severity } };
@@ -103,5 +103,55 @@ describe('escalation after a fix', () => {
     const symptoms = ['a', 'b', 'c'].map((id) => symptom(id, H, 'oom_event', 'critical'));
     const resolvedAt = new Map([['latency_regression', NOW]]);
     expect(decideEscalation(symptoms, [], NOW, cfg, resolvedAt).arm.map((f) => f.kind)).toEqual(['oom_event']);
+  });
+});
+
+describe('critical threshold', () => {
+  it('arms the flag on one critical symptom with the default critical threshold of 1', () => {
+    const d = decideEscalation([symptom('a', 0, 'oom_event', 'critical')], [], NOW, cfg);
+    expect(d.arm).toHaveLength(1);
+    expect(d.arm[0]).toMatchObject({
+      kind: 'oom_event',
+      severity: 'critical',
+      symptom_count: 1,
+      symptom_ids: ['a'],
+      reason: '1 critical oom_event symptom (critical threshold 1) in the last 24h',
+    });
+  });
+
+  it('does not arm on fewer critical symptoms than the critical threshold', () => {
+    const strict = { ...cfg, criticalThreshold: 2 };
+    expect(decideEscalation([symptom('a', 0, 'oom_event', 'critical')], [], NOW, strict).arm).toEqual([]);
+  });
+
+  it('arms when the critical symptoms of one kind reach the critical threshold', () => {
+    const strict = { ...cfg, criticalThreshold: 2 };
+    const s = [symptom('a', 20 * H, 'oom_event', 'critical'), symptom('b', 0, 'oom_event', 'critical')];
+    expect(decideEscalation(s, [], NOW, strict).arm[0]?.reason).toBe(
+      '2 critical oom_event symptoms (critical threshold 2) in the last 24h',
+    );
+  });
+
+  it('does not count warnings towards the critical threshold', () => {
+    const s = [symptom('a', H, 'oom_event', 'warning'), symptom('b', 0, 'oom_event', 'warning')];
+    expect(decideEscalation(s, [], NOW, cfg).arm).toEqual([]);
+  });
+
+  it('does not re-arm from a critical symptom older than the TTL joined by a fresh warning', () => {
+    const s = [symptom('a', 20 * H, 'oom_event', 'critical'), symptom('b', 0, 'oom_event', 'warning')];
+    expect(decideEscalation(s, [], NOW, cfg).arm).toEqual([]);
+  });
+
+  it('gives the plain threshold reason when all symptoms of the kind reach it', () => {
+    const s = [symptom('a', 2 * H), symptom('b', H), symptom('c', 0, 'latency_regression', 'critical')];
+    expect(decideEscalation(s, [], NOW, cfg).arm[0]?.reason).toBe(
+      '3 latency_regression symptoms in the last 24h (threshold 3)',
+    );
+  });
+
+  it('does not count critical symptoms that led to a fix', () => {
+    const s = [symptom('a', 2 * H, 'oom_event', 'critical')];
+    const resolvedAt = new Map([['oom_event', NOW - H]]);
+    expect(decideEscalation(s, [], NOW, cfg, resolvedAt).arm).toEqual([]);
   });
 });

@@ -1,7 +1,10 @@
 /**
  * Escalation: for each symptom kind, `threshold` or more symptoms in the rolling window (now − window, now]
  * arm `flags/escalate_<kind>.json` for `flag_ttl`, provided the newest of them is younger than `flag_ttl`
- * (old symptoms alone never re-arm an expired flag). Arming an armed flag refreshes it (new set_at and
+ * (old symptoms alone never re-arm an expired flag). `critical_threshold` or more critical symptoms of the kind
+ * arm it too (the newest critical one younger than `flag_ttl`): an engine that dies of OOM leaves one critical
+ * oom_event a night, because the domains after the crash cannot measure, so with one cycle a night a count of
+ * all symptoms would never reach `threshold` while production keeps dying. Arming an armed flag refreshes it (new set_at and
  * expires_at, first_set_at kept). A flag whose symptoms have aged out stays armed until its TTL ends, so a
  * flag armed earlier and still valid keeps counting for the loop. Expired flags are removed.
  * `decideEscalation` is the pure decision; `evaluateEscalation` reads the ledger and flags and applies it.
@@ -18,6 +21,8 @@ import { readSymptoms, type Symptom, symptomSeverity } from './ledger.js';
 export interface EscalationConfig {
   windowMs: number;
   threshold: number;
+  /** critical symptoms of one kind that arm its flag on their own */
+  criticalThreshold: number;
   ttlMs: number;
   mode: Mode;
 }
@@ -26,6 +31,7 @@ export function escalationConfig(config: Config, mode: Mode = config.mode): Esca
   return {
     windowMs: parseDuration(config.escalation.window),
     threshold: config.escalation.threshold,
+    criticalThreshold: config.escalation.critical_threshold,
     ttlMs: parseDuration(config.escalation.flag_ttl),
     mode,
   };
@@ -58,15 +64,19 @@ export function decideEscalation(
   }
   const arm: Flag[] = [];
   for (const [kind, list] of [...byKind.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    if (list.length < cfg.threshold) continue;
+    const criticals = list.filter((s) => symptomSeverity(s) === 'critical');
     // Only fresh evidence arms: without a symptom of this kind inside the TTL, an evaluation prompted by
     // something else (another kind's symptom, a re-run analysis) must neither keep the flag alive past its TTL
-    // nor bring an expired flag back from the same old symptoms.
-    let newest = Number.NEGATIVE_INFINITY;
-    for (const s of list) newest = Math.max(newest, s.ts);
-    if (newest <= now - cfg.ttlMs) continue;
+    // nor bring an expired flag back from the same old symptoms. The critical count needs a fresh critical
+    // symptom of its own: yesterday's critical one plus tonight's warning is not a critical night.
+    const byCount = list.length >= cfg.threshold && isFresh(list, now, cfg.ttlMs);
+    const byCritical = criticals.length >= cfg.criticalThreshold && isFresh(criticals, now, cfg.ttlMs);
+    if (!byCount && !byCritical) continue;
     const previous = live.get(kind);
-    const critical = list.some((s) => symptomSeverity(s) === 'critical');
+    const critical = criticals.length > 0;
+    const why = byCount
+      ? `${list.length} ${kind} symptoms in the last ${formatDuration(cfg.windowMs)} (threshold ${cfg.threshold})`
+      : `${criticals.length} critical ${kind} symptom${criticals.length === 1 ? '' : 's'} (critical threshold ${cfg.criticalThreshold}) in the last ${formatDuration(cfg.windowMs)}`;
     arm.push({
       schema: schemaId('flag') as Flag['schema'],
       kind,
@@ -75,12 +85,19 @@ export function decideEscalation(
       expires_at: now + cfg.ttlMs,
       symptom_count: list.length,
       symptom_ids: list.map((s) => s.id),
-      reason: `${list.length} ${kind} symptoms in the last ${formatDuration(cfg.windowMs)} (threshold ${cfg.threshold})${previous ? '; refreshed' : ''}`,
+      reason: `${why}${previous ? '; refreshed' : ''}`,
       severity: critical ? 'critical' : 'warning',
       mode: cfg.mode,
     });
   }
   return { arm, expire };
+}
+
+/** Is the newest of these symptoms younger than the flag TTL? */
+function isFresh(list: readonly Symptom[], now: number, ttlMs: number): boolean {
+  let newest = Number.NEGATIVE_INFINITY;
+  for (const s of list) newest = Math.max(newest, s.ts);
+  return newest > now - ttlMs;
 }
 
 export interface EscalationResult {

@@ -119,6 +119,13 @@ describe('generateCandidates', () => {
     }
   });
 
+  it('never proposes a config whose promotion was rolled back, even one that beat its control before', () => {
+    const rolledBack = { ...current, max_num_seqs: 64 };
+    const out = gen({ history: [history([result(rolledBack, 'pass', 1.3)], 1)], rejected: [rolledBack] });
+    expect(out).not.toContainEqual(rolledBack);
+    expect(out.length).toBeGreaterThan(0);
+  });
+
   it('proposes a config that beat its control before first', () => {
     const good = { ...current, max_num_seqs: 64 };
     const out = gen({ history: [history([result(good, 'pass', 1.3)], 1)] });

@@ -16,6 +16,8 @@
  *    as one that failed to start is too (startup limits are monotonic; a runtime OOM is not). Moves toward a
  *    config that passed and beat its control are preferred, and that config itself (projected onto the
  *    current one) is proposed first.
+ *    A config whose promotion was rolled back (or restored by hand) is infeasible too (`rejected`): it beat
+ *    its canary once and failed production anyway, so the canary would pick it again every night.
  * 3. Exploration fills the rest: random grid neighbours (1–3 steps) of the current config, from the seeded rng.
  * Every candidate is distinct, differs from the current config, and passes `validateCandidate`.
  */
@@ -41,6 +43,8 @@ export interface CandidateInput {
   current: EngineConfig;
   trigger: Pick<Trigger, 'kind' | 'severity' | 'evidence'>;
   history: readonly HistoryRecord[];
+  /** configs production rejected: promotions of this engine + model that were rolled back or restored */
+  rejected?: readonly EngineConfig[];
   cfg: Config;
   ctx: ValidationContext;
   rng: Rng;
@@ -329,15 +333,19 @@ export function generateCandidatesExplained(input: CandidateInput): ExplainedCan
     (h) => h.engine === engine.name && h.model === cfg.target.model && (h.hardware ?? '') === (hardware ?? ''),
   );
   const results = history.flatMap((h) => [...(h.control ? [h.control] : []), ...h.candidates]);
-  const crashedKeys = new Set(
-    results.filter((r) => INFEASIBLE.includes(r.status)).map((r) => canonical(engine, r.config)),
-  );
+  const crashedKeys = new Set([
+    ...results.filter((r) => INFEASIBLE.includes(r.status)).map((r) => canonical(engine, r.config)),
+    ...(input.rejected ?? []).map((c) => canonical(engine, c)),
+  ]);
   // Startup limits are monotonic (less memory for the KV cache never helps it start); a runtime OOM is not
   // (under a memory hog, lowering utilization further is the fix), so only start failures extend to further moves.
   const unstartable = results.filter((r) => r.status === 'start_failed').map((r) => r.config);
-  const good = history.flatMap((h) =>
-    h.candidates.filter((c) => c.status === 'pass' && c.fitness > (h.control?.fitness ?? 0)).map((c) => c.config),
-  );
+  // A rejected config beat its control once; it is no longer an example to move toward.
+  const good = history
+    .flatMap((h) =>
+      h.candidates.filter((c) => c.status === 'pass' && c.fitness > (h.control?.fitness ?? 0)).map((c) => c.config),
+    )
+    .filter((c) => !crashedKeys.has(canonical(engine, c)));
 
   // fp8 changes answers, so it is only tried when the canary checks them (correctness among its domains).
   const fp8 = cfg.canary.domains.includes('correctness');

@@ -15,6 +15,7 @@ import {
   type PromotionState,
   promotionRecord,
   readPromotion,
+  rejectedConfigs,
   updatePromotionState,
   writePromotion,
 } from './promotion.js';
@@ -54,6 +55,19 @@ describe('promotion records', () => {
     make(paths, 'promo_b', 'provisional', 2000);
     make(paths, 'promo_a', 'proposed', 1000);
     expect(listPromotions(paths).map((p) => p.promotion_id)).toEqual(['promo_a', 'promo_b']);
+  });
+
+  it('rejects the configs of rolled-back and restored promotions of the same engine and model only', () => {
+    const paths = tempState();
+    make(paths, 'promo_a', 'rolled_back', 1000);
+    const restored = { ...make(paths, 'promo_b', 'restored', 2000), new_config: { ...next, max_num_seqs: 64 } };
+    const others = [
+      make(paths, 'promo_c', 'provisional', 3000),
+      make(paths, 'promo_d', 'validated', 4000),
+      { ...make(paths, 'promo_e', 'rolled_back', 5000), model: 'other' },
+    ];
+    const all = [listPromotions(paths)[0]!, restored, ...others];
+    expect(rejectedConfigs(all, { engine: 'vllm', model: 'm' })).toEqual([next, { ...next, max_num_seqs: 64 }]);
   });
 
   it('keeps every state change', () => {

@@ -94,6 +94,22 @@ export function listPromotions(paths: StatePaths): PromotionRecord[] {
     .sort((a, b) => a.ts - b.ts || a.promotion_id.localeCompare(b.promotion_id));
 }
 
+/**
+ * Pure: the configs production rejected for this engine + model — the new_config of every promotion that was
+ * rolled back or restored. Candidate generation treats them as infeasible.
+ */
+export function rejectedConfigs(
+  promotions: readonly PromotionRecord[],
+  target: { engine: string; model: string },
+): EngineConfig[] {
+  return promotions
+    .filter(
+      (p) =>
+        p.engine === target.engine && p.model === target.model && (p.state === 'rolled_back' || p.state === 'restored'),
+    )
+    .map((p) => p.new_config);
+}
+
 export function updatePromotionState(
   paths: StatePaths,
   id: string,

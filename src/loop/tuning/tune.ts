@@ -37,7 +37,15 @@ import { decidePromotion, type FitnessReference, fitness, medianMetrics, zeroRea
 import { appendHistory, hardwareOf, readHistory } from './history.js';
 import { phaseContext } from './phase-context.js';
 import { phaseProbe } from './probe.js';
-import { applyPromotion, configDiff, newPromotionId, promotionRecord, writePromotion } from './promotion.js';
+import {
+  applyPromotion,
+  configDiff,
+  listPromotions,
+  newPromotionId,
+  promotionRecord,
+  rejectedConfigs,
+  writePromotion,
+} from './promotion.js';
 import { symptomEvidence } from './trigger.js';
 import type { CandidateResult, HistoryRecord, Trigger, TuningRun, TuningStatus } from './types.js';
 import { type ValidationContext, validateCandidate } from './validate.js';
@@ -185,11 +193,13 @@ export async function runTuning(deps: TuningDeps): Promise<TuningRun> {
   const ctx: ValidationContext =
     deps.ctx ?? (phase.contextInUse !== undefined ? { contextInUse: phase.contextInUse } : {});
   const history = readHistory(paths, { engine: engine.name, model: config.target.model });
+  const rejected = rejectedConfigs(listPromotions(paths), { engine: engine.name, model: config.target.model });
   const plan = generateCandidatesExplained({
     engine,
     current,
     trigger: { ...trigger, ...(evidence.length > 0 ? { evidence } : {}) },
     history,
+    rejected,
     cfg: config,
     ctx,
     rng: deps.rng ?? seededRng(hashSeed(runId)),
