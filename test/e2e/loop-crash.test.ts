@@ -3,43 +3,30 @@
  * process remains, production runs the last healthy config, and the records say what happened. Both runs are
  * the real CLI on a rehearsal clock (NIGHTSHIFT_FAKE_NOW) against a managed production twin.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { configSchema } from '../../src/config/schema.js';
 import { atLocal } from '../../src/core/time.js';
 import type { CycleRecord } from '../../src/loop/cycle-record.js';
 import { readJournal } from '../../src/loop/journal.js';
 import { writeFlag } from '../../src/loop/symptoms/flags.js';
 import { readJsonl } from '../../src/store/atomic.js';
-import { StatePaths } from '../../src/store/paths.js';
+import type { StatePaths } from '../../src/store/paths.js';
 import { manualClock } from '../../src/system/clock.js';
 import { silentLogger } from '../../src/system/log.js';
 import { groupAlive, killGroup, spawnGroup } from '../../src/system/process.js';
-import { freePort } from '../../src/targets/ports.js';
 import { ManagedProduction } from '../../src/targets/production/index.js';
 import { engineFor } from '../../src/targets/registry.js';
-import { rigConfigInput } from '../loop/rig.js';
 import { BIN } from '../support/cli.js';
+import { writeRigFiles } from '../support/rig-files.js';
 import { assertNoSurvivors } from '../support/twin.js';
+import { waitFor } from '../support/wait.js';
 
 /** Twins start and measure in real time; on a loaded CI box that takes longer than the default hook timeout. */
 const HOOK_TIMEOUT_MS = 120_000;
 
 const ZONE = 'UTC';
 const NIGHT = '2026-06-04T03:00';
-
-async function waitFor<T>(what: string, fn: () => T | undefined, timeoutMs: number): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    const v = fn();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
 
 describe('kill -9 of nightshift run while a canary runs', () => {
   let dir: string;
@@ -57,19 +44,10 @@ describe('kill -9 of nightshift run while a canary runs', () => {
   const env = (fakeNow: string) => ({ NIGHTSHIFT_FAKE_NOW: `${fakeNow}:00Z`, NO_COLOR: '1' });
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'nightshift-crash-'));
-    const runtimeDir = join(dir, 'gpu');
-    mkdirSync(runtimeDir);
-    const stateDir = join(dir, 'state');
-    const faultsFile = join(dir, 'faults.yaml');
-    writeFileSync(faultsFile, '[]\n');
-    const port = await freePort('32000-32299', { startOffset: process.pid % 300 });
-    const input = rigConfigInput({ stateDir, port, faultsFile, runtimeDir, canaryPorts: '32300-32999' });
-    configFile = join(dir, 'nightshift.yaml');
-    writeFileSync(configFile, stringify(input));
-    const config = configSchema.parse(input);
+    const rig = await writeRigFiles('nightshift-crash-', { production: '32000-32299', canary: '32300-32999' });
+    ({ dir, paths, configFile } = rig);
+    const { config } = rig;
     healthyConfig = { ...config.target.config };
-    paths = new StatePaths(stateDir);
     const clock = manualClock(atLocal(NIGHT, ZONE));
     production = new ManagedProduction(config, paths, { clock, log: silentLogger, engine: engineFor('vllm') });
     const started = await production.ensureRunning({ timeoutMs: 30_000 });

@@ -3,39 +3,26 @@
  * dying — the canary is stopped, production (stopped for quiesced canaries) is brought back healthy, the cycle
  * record is written — and the run exits 143.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { configSchema } from '../../src/config/schema.js';
 import { atLocal } from '../../src/core/time.js';
 import type { CycleRecord } from '../../src/loop/cycle-record.js';
 import { readJournal } from '../../src/loop/journal.js';
 import { writeFlag } from '../../src/loop/symptoms/flags.js';
 import { readJsonl } from '../../src/store/atomic.js';
-import { StatePaths } from '../../src/store/paths.js';
+import type { StatePaths } from '../../src/store/paths.js';
 import { manualClock } from '../../src/system/clock.js';
 import { silentLogger } from '../../src/system/log.js';
 import { groupAlive, killGroup, spawnGroup } from '../../src/system/process.js';
-import { freePort } from '../../src/targets/ports.js';
 import { ManagedProduction } from '../../src/targets/production/index.js';
 import { engineFor } from '../../src/targets/registry.js';
-import { rigConfigInput } from '../loop/rig.js';
 import { BIN } from '../support/cli.js';
+import { writeRigFiles } from '../support/rig-files.js';
 import { assertNoSurvivors } from '../support/twin.js';
+import { waitFor } from '../support/wait.js';
 
 const NIGHT = '2026-06-04T03:00';
-
-async function waitFor<T>(what: string, fn: () => T | undefined, timeoutMs: number): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    const v = fn();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
 
 describe('SIGTERM of nightshift run while a canary runs', () => {
   let dir: string;
@@ -48,23 +35,9 @@ describe('SIGTERM of nightshift run while a canary runs', () => {
   const pids: number[] = [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'nightshift-sigterm-'));
-    const runtimeDir = join(dir, 'gpu');
-    mkdirSync(runtimeDir);
-    const faultsFile = join(dir, 'faults.yaml');
-    writeFileSync(faultsFile, '[]\n');
-    const port = await freePort('33000-33299', { startOffset: process.pid % 300 });
-    const input = rigConfigInput({
-      stateDir: join(dir, 'state'),
-      port,
-      faultsFile,
-      runtimeDir,
-      canaryPorts: '33300-33999',
-    });
-    const configFile = join(dir, 'nightshift.yaml');
-    writeFileSync(configFile, stringify(input));
-    const config = configSchema.parse(input);
-    paths = new StatePaths(join(dir, 'state'));
+    const rig = await writeRigFiles('nightshift-sigterm-', { production: '35000-35299', canary: '35300-35999' });
+    ({ dir, paths } = rig);
+    const { config, configFile } = rig;
     const clock = manualClock(atLocal(NIGHT, 'UTC'));
     production = new ManagedProduction(config, paths, { clock, log: silentLogger, engine: engineFor('vllm') });
     expect((await production.ensureRunning({ timeoutMs: 30_000 })).ok).toBe(true);
