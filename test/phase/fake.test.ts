@@ -55,6 +55,22 @@ describe('PHASE runner against misbehaving targets', () => {
     expect(results.get('correctness')?.reason).toMatch(/timed out after 1500ms \(domain timeout\)/);
   });
 
+  it('against a hanging server every domain ends within its own timeout, checks and scrapes included', async () => {
+    const s = await fake({ mode: 'hang' });
+    const cfg = config(s.baseUrl, {
+      request_timeout: '800ms',
+      domain_timeout: '1s',
+      domains: { correctness: { requests: 4 }, 'streaming-integrity': { requests: 4 } },
+    });
+    const results = await run(s.baseUrl, ['correctness', 'streaming-integrity'], cfg);
+    for (const name of ['correctness', 'streaming-integrity']) {
+      const r = results.get(name);
+      expect(r?.status).toBe('error');
+      // the timeout, plus at most the floor of one /metrics scrape after it and a little scheduling slack
+      expect((r?.ended_at ?? 0) - (r?.started_at ?? 0)).toBeLessThan(1000 + 500 + 300);
+    }
+  });
+
   it('a garbage-streaming server gives malformed_sse errors', async () => {
     const s = await fake({ mode: 'garbage' });
     const cfg = config(s.baseUrl, {

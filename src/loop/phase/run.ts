@@ -38,6 +38,9 @@ import { configHash, ReportWriter } from './report.js';
 import { loadSuite, suiteDomainName } from './suites.js';
 import { applyWatch, scrapeSignals, startWatch } from './watch.js';
 
+/** real ms a /metrics scrape may always take, even when a domain's time is up (its deltas are worth it) */
+const SCRAPE_FLOOR_MS = 500;
+
 export interface PhaseTarget {
   baseUrl: string;
   model: string;
@@ -182,21 +185,27 @@ export async function runDomains(
     if (run.signal.aborted) {
       return errorResult(`not run: ${describeError(run.signal.reason)}`, startedAt, clock.now());
     }
-    // /metrics before the domain, scraped while the reachability check runs (a hanging target costs one wait).
-    const scrape = (): Promise<EngineSignals> => scrapeSignals(control, controlTimeoutMs);
-    const beforeScrape = scrape();
-    if (name !== 'health') {
-      const down = await unreachable();
-      if (down) return errorResult(down, startedAt, clock.now());
-    }
     let options: DomainOptions;
     try {
       options = domainOptionsFor(name, opts);
     } catch (err) {
       return errorResult(`invalid options: ${describeError(err)}`, startedAt, clock.now());
     }
+    // The domain's timeout covers all it costs — the reachability check and the scrapes around it too — so a
+    // hanging target cannot stretch a domain past its timeout.
     const timeoutText = options.timeout ?? config.phase.domain_timeout;
     const timeoutMs = Math.max(1, parseDuration(timeoutText) * scale);
+    const t0 = performance.now();
+    const remainingMs = () => Math.max(1, timeoutMs - (performance.now() - t0));
+    // /metrics before the domain, scraped while the reachability check runs (a hanging target costs one wait).
+    // A scrape keeps a short floor: a domain that ends right at its timeout still gets its /metrics deltas.
+    const scrape = (): Promise<EngineSignals> =>
+      scrapeSignals(control, Math.min(controlTimeoutMs, Math.max(remainingMs(), SCRAPE_FLOOR_MS)));
+    const beforeScrape = scrape();
+    if (name !== 'health') {
+      const down = await unreachable();
+      if (down) return errorResult(down, startedAt, clock.now());
+    }
     const domainAc = new AbortController();
     const onRunAbort = () => domainAc.abort(run.signal.reason);
     run.signal.addEventListener('abort', onRunAbort, { once: true });
@@ -238,7 +247,7 @@ export async function runDomains(
         timer = setTimeout(() => {
           domainAc.abort(new Error(`domain timeout (${timeoutText}) reached`));
           resolve({ status: 'error', metrics: {}, reason: `timed out after ${timeoutText} (domain timeout)` });
-        }, timeoutMs);
+        }, remainingMs());
       });
       const cut = new Promise<DomainResult>((resolve) => {
         const stop = () =>
