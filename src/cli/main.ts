@@ -15,7 +15,8 @@ Exit codes:
   3  usage or config error
   4  another run holds the lock
   5  state directory unreadable
-  70 internal error`;
+  70 internal error
+  128+n  run/tune stopped by signal n (130 SIGINT, 143 SIGTERM) after winding down`;
 
 export function buildProgram(io: Output = processOutput): { program: Command; exit: { code: number } } {
   const exit = { code: 0 };
