@@ -79,3 +79,37 @@ export interface CycleRecord {
 export function readCycles(paths: StatePaths, warn?: Warn): CycleRecord[] {
   return readJsonl<CycleRecord>(paths.cyclesLedger(), warn);
 }
+
+/** A cycle that has done nothing yet: every step skipped, nothing armed, exit 0. The cycle fills it in. */
+export function newCycleRecord(init: {
+  mode: Mode;
+  cycle_id: string;
+  timestamp: string;
+  started_at: number;
+}): CycleRecord {
+  return {
+    schema: 'nightshift.cycle/v1',
+    ...init,
+    phase_epoch_id: null,
+    phase_status: 'skipped',
+    phase_duration_s: null,
+    analysis_status: 'skipped',
+    degradation_signals: 0,
+    escalations_armed: [],
+    validation: [],
+    config_tuning_triggered: false,
+    config_tuning_trigger: null,
+    config_tuning_status: null,
+    config_tuning_promoted: false,
+    promotion_id: null,
+    circuit_open: [],
+    recovery: null,
+    production_started: null,
+    paused_before: null,
+    production_healthy: null,
+    phase_metrics: {},
+    errors: [],
+    total_duration_s: 0,
+    exit_code: 0,
+  };
+}

@@ -12,7 +12,6 @@ import { describeError, NightshiftError, StateError } from '../core/errors.js';
 import type { Metrics } from '../core/metrics.js';
 import type { PhaseRecord } from '../core/report.js';
 import { isoLocal, stampId } from '../core/time.js';
-import { schemaId } from '../core/types.js';
 import { appendJsonl } from '../store/atomic.js';
 import { acquireLock } from '../store/lock.js';
 import type { StatePaths } from '../store/paths.js';
@@ -25,7 +24,7 @@ import { isDegraded } from './analysis/judge.js';
 import { openBreakers, readBreakers, recordTuningOutcome, type TuningOutcome } from './control/breakers.js';
 import { readPause } from './control/pause.js';
 import { chooseTrigger, decideExitCode, deferralText } from './cycle-decide.js';
-import type { CycleRecord, PhaseHeadline } from './cycle-record.js';
+import { type CycleRecord, newCycleRecord, type PhaseHeadline } from './cycle-record.js';
 import { type CycleStep, findUnfinished, type Journal, openJournal, readJournal } from './journal.js';
 import { type PhaseTarget, runPhase } from './phase/run.js';
 import { recover } from './recovery.js';
@@ -126,34 +125,12 @@ export async function runCycle(deps: CycleDeps): Promise<CycleRecord> {
     const journal = openJournal(paths, clock, cycleId, mode);
     journal.cycleBegin({ pid: process.pid, ...(lock.tookOver ? { took_over_lock_from: lock.tookOver } : {}) });
     const clog = log.child({ cycle_id: cycleId });
-    const record: CycleRecord = {
-      schema: schemaId('cycle') as CycleRecord['schema'],
+    const record = newCycleRecord({
       mode,
       cycle_id: cycleId,
       timestamp: isoLocal(startedAt, zone),
       started_at: startedAt,
-      phase_epoch_id: null,
-      phase_status: 'skipped',
-      phase_duration_s: null,
-      analysis_status: 'skipped',
-      degradation_signals: 0,
-      escalations_armed: [],
-      validation: [],
-      config_tuning_triggered: false,
-      config_tuning_trigger: null,
-      config_tuning_status: null,
-      config_tuning_promoted: false,
-      promotion_id: null,
-      circuit_open: [],
-      recovery: null,
-      production_started: null,
-      paused_before: null,
-      production_healthy: null,
-      phase_metrics: {},
-      errors: [],
-      total_duration_s: 0,
-      exit_code: 0,
-    };
+    });
     let rolledBack = false;
     // The kill switch also reaches into a running step: PHASE and tuning are aborted (tuning restores
     // production on its way out) within a second of `nightshift pause`.

@@ -1,38 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import type { CycleRecord } from './cycle-record.js';
+import { type CycleRecord, newCycleRecord } from './cycle-record.js';
 import { computeLoopHealth, renderLoopHealth } from './health-report.js';
 
 const DAY = 86_400_000;
 const H = 3_600_000;
 
+/** A healthy night's cycle record, with `over` applied. */
 function cycle(day: number, over: Partial<CycleRecord> = {}): CycleRecord {
   return {
-    schema: 'nightshift.cycle/v1',
-    mode: 'act',
-    cycle_id: `loop_${day}`,
-    timestamp: '',
-    started_at: day * DAY + 3 * H,
+    ...newCycleRecord({ mode: 'act', cycle_id: `loop_${day}`, timestamp: '', started_at: day * DAY + 3 * H }),
     phase_epoch_id: `phase_${day}`,
     phase_status: 'pass',
     phase_duration_s: 600,
     analysis_status: 'healthy',
-    degradation_signals: 0,
-    escalations_armed: [],
-    validation: [],
-    config_tuning_triggered: false,
-    config_tuning_trigger: null,
-    config_tuning_status: null,
-    config_tuning_promoted: false,
-    promotion_id: null,
-    circuit_open: [],
-    recovery: null,
-    production_started: null,
-    paused_before: null,
     production_healthy: true,
     phase_metrics: { oom_events: 0, ttft_ms_p95: 200, pass_rate: 1 },
-    errors: [],
     total_duration_s: 700,
-    exit_code: 0,
     ...over,
   };
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { isoLocal } from '../../src/core/time.js';
-import type { CycleRecord } from '../../src/loop/cycle-record.js';
+import { type CycleRecord, newCycleRecord } from '../../src/loop/cycle-record.js';
 import { type CycleRunner, simulate } from '../../src/simulate/driver.js';
 import { parseScenarioText } from '../../src/simulate/scenario.js';
 import { groupAlive } from '../../src/system/process.js';
@@ -34,33 +34,7 @@ faults:
 `);
 
 function record(cycleId: string, startedAt: number): CycleRecord {
-  return {
-    schema: 'nightshift.cycle/v1',
-    mode: 'act',
-    cycle_id: cycleId,
-    timestamp: '',
-    started_at: startedAt,
-    phase_epoch_id: null,
-    phase_status: 'skipped',
-    phase_duration_s: null,
-    analysis_status: 'skipped',
-    degradation_signals: 0,
-    escalations_armed: [],
-    validation: [],
-    config_tuning_triggered: false,
-    config_tuning_trigger: null,
-    config_tuning_status: null,
-    config_tuning_promoted: false,
-    promotion_id: null,
-    circuit_open: [],
-    recovery: null,
-    paused_before: null,
-    production_healthy: null,
-    phase_metrics: {},
-    errors: [],
-    total_duration_s: 0,
-    exit_code: 0,
-  };
+  return newCycleRecord({ mode: 'act', cycle_id: cycleId, timestamp: '', started_at: startedAt });
 }
 
 describe('simulate (night loop)', () => {
