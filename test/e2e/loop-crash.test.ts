@@ -9,16 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { atLocal } from '../../src/core/time.js';
 import type { CycleRecord } from '../../src/loop/cycle-record.js';
 import { readJournal } from '../../src/loop/journal.js';
-import { writeFlag } from '../../src/loop/symptoms/flags.js';
 import { readJsonl } from '../../src/store/atomic.js';
 import type { StatePaths } from '../../src/store/paths.js';
-import { manualClock } from '../../src/system/clock.js';
-import { silentLogger } from '../../src/system/log.js';
 import { groupAlive, killGroup, spawnGroup } from '../../src/system/process.js';
-import { ManagedProduction } from '../../src/targets/production/index.js';
-import { engineFor } from '../../src/targets/registry.js';
+import type { ManagedProduction } from '../../src/targets/production/index.js';
 import { BIN } from '../support/cli.js';
-import { writeRigFiles } from '../support/rig-files.js';
+import { startArmedNight, writeRigFiles } from '../support/rig-files.js';
 import { assertNoSurvivors } from '../support/twin.js';
 import { waitFor } from '../support/wait.js';
 
@@ -48,23 +44,9 @@ describe('kill -9 of nightshift run while a canary runs', () => {
     ({ dir, paths, configFile } = rig);
     const { config } = rig;
     healthyConfig = { ...config.target.config };
-    const clock = manualClock(atLocal(NIGHT, ZONE));
-    production = new ManagedProduction(config, paths, { clock, log: silentLogger, engine: engineFor('vllm') });
-    const started = await production.ensureRunning({ timeoutMs: 30_000 });
-    expect(started.ok).toBe(true);
-    pids.push(production.pid() as number);
     // An escalation armed earlier tonight: the run tunes right after PHASE and analysis.
-    writeFlag(paths, {
-      schema: 'nightshift.flag/v1',
-      kind: 'latency_regression',
-      set_at: clock.now() - 60_000,
-      expires_at: clock.now() + 8 * 3_600_000,
-      symptom_count: 3,
-      symptom_ids: [],
-      reason: 'armed by the test',
-      severity: 'warning',
-      mode: 'act',
-    });
+    production = await startArmedNight(rig, atLocal(NIGHT, ZONE));
+    pids.push(production.pid() as number);
 
     // 1. The first run, killed with SIGKILL as soon as its first canary is up.
     const run1 = spawnGroup([process.execPath, BIN, 'run', '--config', configFile], {

@@ -9,16 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { atLocal } from '../../src/core/time.js';
 import type { CycleRecord } from '../../src/loop/cycle-record.js';
 import { readJournal } from '../../src/loop/journal.js';
-import { writeFlag } from '../../src/loop/symptoms/flags.js';
 import { readJsonl } from '../../src/store/atomic.js';
 import type { StatePaths } from '../../src/store/paths.js';
-import { manualClock } from '../../src/system/clock.js';
-import { silentLogger } from '../../src/system/log.js';
 import { groupAlive, killGroup, spawnGroup } from '../../src/system/process.js';
-import { ManagedProduction } from '../../src/targets/production/index.js';
-import { engineFor } from '../../src/targets/registry.js';
+import type { ManagedProduction } from '../../src/targets/production/index.js';
 import { BIN } from '../support/cli.js';
-import { writeRigFiles } from '../support/rig-files.js';
+import { startArmedNight, writeRigFiles } from '../support/rig-files.js';
 import { assertNoSurvivors } from '../support/twin.js';
 import { waitFor } from '../support/wait.js';
 
@@ -37,22 +33,9 @@ describe('SIGTERM of nightshift run while a canary runs', () => {
   beforeAll(async () => {
     const rig = await writeRigFiles('nightshift-sigterm-', { production: '35000-35299', canary: '35300-35999' });
     ({ dir, paths } = rig);
-    const { config, configFile } = rig;
-    const clock = manualClock(atLocal(NIGHT, 'UTC'));
-    production = new ManagedProduction(config, paths, { clock, log: silentLogger, engine: engineFor('vllm') });
-    expect((await production.ensureRunning({ timeoutMs: 30_000 })).ok).toBe(true);
+    const { configFile } = rig;
+    production = await startArmedNight(rig, atLocal(NIGHT, 'UTC'));
     pids.push(production.pid() as number);
-    writeFlag(paths, {
-      schema: 'nightshift.flag/v1',
-      kind: 'latency_regression',
-      set_at: clock.now() - 60_000,
-      expires_at: clock.now() + 8 * 3_600_000,
-      symptom_count: 3,
-      symptom_ids: [],
-      reason: 'armed by the test',
-      severity: 'warning',
-      mode: 'act',
-    });
     const run = spawnGroup([process.execPath, BIN, 'run', '--config', configFile], {
       env: { NIGHTSHIFT_FAKE_NOW: `${NIGHT}:00Z`, NO_COLOR: '1' },
       logPath: join(dir, 'run.log'),
